@@ -1,0 +1,90 @@
+# KVM_EXIT_SHM_APPEND: series, rig and tests. `make help` lists the targets.
+#
+#   make                  fetch 7.3, apply the series, build kernel + selftests,
+#                         boot under QEMU (nested SVM) and run the default set
+#   make check            the same plus the repo's own checks; ends with
+#                         "N passed, N failed, N skipped"
+#
+# Variables: KSRC=/path (your own 7.3 tree instead of Debian's linux-source),
+# CACHE_DIR (default ~/.cache/kvm-shm-append), JOBS, KDEB_VERSION.
+
+SHELL := /bin/bash
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+export TOP
+export OUT ?= $(TOP)/out
+export KSRC
+export CACHE_DIR
+export JOBS
+export KDEB_VERSION
+S := $(TOP)/scripts
+
+TARGETS := all deps source tree kernel selftests run check check-full baseline \
+	   apply series boot static-checks clean clean-tree help
+.PHONY: $(TARGETS)
+
+all: run
+
+help:
+	@echo "targets:"
+	@echo "  make              fetch 7.3, apply the series, build, boot, run the default set"
+	@echo "  make check        everything 'make' does + the repo's own checks; summary line"
+	@echo "  make check-full   every test that passed on the unpatched kernel (+ known failures)"
+	@echo "  make baseline     run every KVM selftest, record outcomes in selftests/baseline/"
+	@echo "  make apply KSRC=/path   apply the series to your 7.3 tree (all or nothing)"
+	@echo "  make series       git format-patch series + cover letter in out/series/"
+	@echo "  make boot         interactive shell in the built kernel under QEMU"
+	@echo "  make source|tree|kernel|selftests   single steps"
+	@echo "  make clean        remove out/ (caches in CACHE_DIR stay)"
+	@echo "  make clean-tree   remove out/linux only (it is remade from the base)"
+
+deps:
+	@$(S)/deps.sh
+
+source: deps
+	@$(S)/fetch-source.sh >/dev/null
+
+tree: deps
+	@$(S)/prepare-tree.sh
+
+kernel: tree
+	@$(S)/build-kernel.sh $(OUT)/linux $(OUT)/build $(TOP)/kernel/config/rig.config
+
+selftests: kernel
+	@$(S)/build-selftests.sh $(OUT)/linux $(OUT)/build $(OUT)/kselftest
+
+run: selftests
+	@$(S)/run-leg.sh svm check
+
+check: deps
+	@$(S)/check.sh
+
+check-full: selftests
+	@$(S)/run-leg.sh svm full
+
+baseline: selftests
+	@$(S)/run-leg.sh svm all; rc=$$?; \
+	  cp $(OUT)/results/svm-all.tsv $(TOP)/selftests/baseline/svm.tsv && \
+	  echo "recorded $(TOP)/selftests/baseline/svm.tsv"; exit $$rc
+
+apply: deps
+	@$(S)/apply-series.sh "$(KSRC)"
+
+series: tree
+	@$(S)/make-series.sh
+
+boot: selftests
+	@$(S)/boot.sh
+
+static-checks: deps
+	@$(S)/static-checks.sh
+
+clean:
+	rm -rf $(OUT)
+
+clean-tree:
+	rm -rf $(OUT)/linux
+
+# Anything else is a mistake: say so, instead of make's terse message.
+Makefile: ;
+%:
+	@echo "make: unknown target '$@' (targets: $(TARGETS))" >&2; exit 2

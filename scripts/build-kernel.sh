@@ -1,0 +1,66 @@
+#!/bin/bash
+# Configure and build a bzImage out of tree, through ccache.
+#   build-kernel.sh SRC BUILD FRAGMENT... [-- MAKE-TARGETS...]
+# The config is x86_64_defconfig + kvm_guest.config + the KVM selftests' own
+# config + the given fragments; every symbol of the given fragments and of the
+# selftests' config must survive olddefconfig, or the build stops
+# (kvm_guest.config is generic, with s390 symbols: merged, not checked).
+. "$(dirname "$0")/lib.sh"
+
+[ $# -ge 3 ] || die "usage: $0 SRC BUILD FRAGMENT... [-- TARGETS...]"
+SRC=$(cd "$1" && pwd) || die "no kernel tree at $1"; shift
+BUILD=$1; shift
+frags=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+	[ -f "$1" ] || die "config fragment $1 does not exist"
+	frags+=("$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"); shift
+done
+[ "${1:-}" = -- ] && shift
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(bzImage)
+
+need_pkgs gcc make flex bison bc libelf-dev libssl-dev cpio ccache python3
+mkdir -p "$BUILD" "$CACHE_DIR/ccache"
+BUILD=$(cd "$BUILD" && pwd)
+
+export CCACHE_DIR=$CACHE_DIR/ccache CCACHE_BASEDIR=$TOP CCACHE_COMPILERCHECK=content
+export CCACHE_NOHASHDIR=1
+ccache -M 6G >/dev/null
+# Reproducible objects, so that a fresh build directory hits the cache.
+export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
+export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig KBUILD_BUILD_VERSION=1
+JOBS=${JOBS:-$(nproc)}
+kmake() { make -s -C "$SRC" O="$BUILD" CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"; }
+
+all_frags=("$SRC/kernel/configs/kvm_guest.config"
+	   "$SRC/tools/testing/selftests/kvm/config" "${frags[@]}")
+stamp=$(cat "${all_frags[@]}" | sha256sum | cut -c1-16)
+if [ ! -f "$BUILD/.config" ] || [ "$(cat "$BUILD/.rig-config-stamp" 2>/dev/null)" != "$stamp" ]; then
+	log "configuring $BUILD (x86_64_defconfig + ${#all_frags[@]} fragments)"
+	kmake x86_64_defconfig >/dev/null
+	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" "${all_frags[@]}" \
+		>"$BUILD/.merge_config.log" 2>&1 || { cat "$BUILD/.merge_config.log" >&2; die "merge_config.sh failed"; }
+	kmake olddefconfig >/dev/null
+	# Every symbol asked for must have survived.
+	bad=0
+	for f in "$SRC/tools/testing/selftests/kvm/config" "${frags[@]}"; do
+		while IFS= read -r l; do
+			if [[ $l =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
+				grep -qxF "$l" "$BUILD/.config" || {
+					got=$(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$BUILD/.config" || echo "absent")
+					printf '  %s: asked %s, got: %s\n' "${f##*/}" "$l" "$got" >&2; bad=1; }
+			elif [[ $l =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+				! grep -q "^${BASH_REMATCH[1]}=" "$BUILD/.config" || {
+					printf '  %s: asked %s unset, got: %s\n' "${f##*/}" "${BASH_REMATCH[1]}" \
+						"$(grep "^${BASH_REMATCH[1]}=" "$BUILD/.config")" >&2; bad=1; }
+			fi
+		done < "$f"
+	done
+	[ $bad = 0 ] || { rm -f "$BUILD/.rig-config-stamp"; die "config symbols above did not survive olddefconfig (dependencies missing?)"; }
+	echo "$stamp" > "$BUILD/.rig-config-stamp"
+fi
+
+log "make ${targets[*]} (O=$BUILD, -j$JOBS, ccache $CCACHE_DIR)"
+start=$SECONDS
+kmake "${targets[@]}" || die "kernel build failed (make ${targets[*]})"
+log "built ${targets[*]} in $((SECONDS - start)) s"

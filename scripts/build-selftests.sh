@@ -1,0 +1,30 @@
+#!/bin/bash
+# Build the KVM selftests statically against the uapi headers of the kernel
+# build (make headers_install), and install them with the kernel's kselftest
+# machinery (run_kselftest.sh, kselftest-list.txt).
+#   build-selftests.sh SRC BUILD INSTALL_DIR
+. "$(dirname "$0")/lib.sh"
+
+[ $# = 3 ] || die "usage: $0 SRC BUILD INSTALL_DIR"
+SRC=$(cd "$1" && pwd) || die "no kernel tree at $1"
+BUILD=$(cd "$2" && pwd) || die "no kernel build directory at $2"
+INSTALL=$3
+
+need_pkgs gcc make libc6-dev uuid-dev ccache rsync
+export CCACHE_DIR=$CACHE_DIR/ccache CCACHE_BASEDIR=$TOP CCACHE_COMPILERCHECK=content CCACHE_NOHASHDIR=1
+JOBS=${JOBS:-$(nproc)}
+
+make -s -C "$SRC" O="$BUILD" headers_install >/dev/null || die "make headers_install failed"
+
+rm -rf "$INSTALL"
+start=$SECONDS
+log "building the KVM selftests (static) into $INSTALL"
+# O= puts objects in $BUILD/kselftest and picks $BUILD/usr/include for uapi.
+make -s -C "$SRC/tools/testing/selftests" -j"$JOBS" O="$BUILD" TARGETS=kvm ARCH=x86 \
+	CC="ccache gcc" EXTRA_CFLAGS=-static TMPOUT="$BUILD/kselftest/.tmp/" \
+	KSFT_INSTALL_PATH="$(realpath -m "$INSTALL")" install >"$BUILD/.selftests.log" 2>&1 || {
+	grep -E 'error|Error' "$BUILD/.selftests.log" | head -n 20 >&2
+	die "selftests build failed; full log: $BUILD/.selftests.log"
+}
+[ -s "$INSTALL/kselftest-list.txt" ] || die "selftests install left no kselftest-list.txt"
+log "built $(grep -c '^kvm:' "$INSTALL/kselftest-list.txt") KVM selftests in $((SECONDS - start)) s"

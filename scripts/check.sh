@@ -1,0 +1,40 @@
+#!/bin/bash
+# make check: the repo's own checks, then everything `make` does (tree,
+# kernel, selftests, boot + default set), then one summary line:
+# "N passed, N failed, N skipped". Exit status 1 on any failure.
+. "$(dirname "$0")/lib.sh"
+RES=$OUT/results
+mkdir -p "$RES"
+rm -f "$RES"/*.counts
+start=$SECONDS
+fatal=""
+
+"$TOP/scripts/static-checks.sh" || true
+
+step() {
+	local what=$1; shift
+	if ! "$@"; then
+		fatal="$what failed"
+		echo "check: FAIL $what" >&2
+		return 1
+	fi
+}
+step "kernel tree" "$TOP/scripts/prepare-tree.sh" &&
+step "kernel build" "$TOP/scripts/build-kernel.sh" "$OUT/linux" "$OUT/build" "$TOP/kernel/config/rig.config" &&
+step "selftests build" "$TOP/scripts/build-selftests.sh" "$OUT/linux" "$OUT/build" "$OUT/kselftest" &&
+{ "$TOP/scripts/run-leg.sh" svm check || true; }
+
+np=0 nf=0 ns=0
+echo "=== summary ($((SECONDS - start)) s) ==="
+for c in static svm-check; do
+	if [ -f "$RES/$c.counts" ]; then
+		read -r p f s _ < "$RES/$c.counts"
+		echo "${c%-check}: $p passed, $f failed, $s skipped"
+	else
+		p=0 f=1 s=0
+		echo "${c%-check}: did not run (${fatal:-no results})"
+	fi
+	np=$((np + p)) nf=$((nf + f)) ns=$((ns + s))
+done
+echo "$np passed, $nf failed, $ns skipped"
+[ "$nf" = 0 ]

@@ -1,0 +1,75 @@
+# shellcheck shell=bash
+# Common helpers for the rig scripts. Sourced, never run.
+
+set -euo pipefail
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+OUT=${OUT:-$TOP/out}
+CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-shm-append}
+
+log()  { printf '[%s] %s\n' "${0##*/}" "$*" >&2; }
+warn() { printf '[%s] WARNING: %s\n' "${0##*/}" "$*" >&2; }
+die()  { printf '[%s] ERROR: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# The patches of the series, in order, as absolute paths: kernel/series, or
+# the file SERIES names; a relative path there is taken from the repo root.
+series_patches() {
+	local line file=${SERIES:-$TOP/kernel/series}
+	[ -f "$file" ] || die "series file $file does not exist"
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line%%#*}
+		line=$(printf '%s' "$line" | tr -d '[:space:]')
+		[ -n "$line" ] || continue
+		case "$line" in /*) ;; *) line=$TOP/$line ;; esac
+		[ -f "$line" ] || die "${file#$TOP/} lists '$line', which does not exist"
+		printf '%s\n' "$line"
+	done < "$file"
+}
+
+# Load the series into the array PATCHES (exits on a bad series file).
+# shellcheck disable=SC2034 # PATCHES is used by the scripts that source this
+load_series() {
+	local txt
+	txt=$(series_patches) || exit 1
+	PATCHES=()
+	[ -z "$txt" ] || mapfile -t PATCHES <<<"$txt"
+}
+
+# Kernel version of a tree as "VERSION.PATCHLEVEL".
+tree_version() {
+	local mk=$1/Makefile v p
+	[ -f "$mk" ] || return 1
+	v=$(sed -n 's/^VERSION *= *//p' "$mk" | head -n1)
+	p=$(sed -n 's/^PATCHLEVEL *= *//p' "$mk" | head -n1)
+	[ -n "$v" ] && [ -n "$p" ] || return 1
+	printf '%s.%s\n' "$v" "$p"
+}
+
+# Fail unless $1 is a Linux 7.3 source tree.
+require_73_tree() {
+	local t=$1 ver
+	[ -d "$t" ] || die "kernel tree '$t' does not exist"
+	[ -f "$t/Makefile" ] && [ -d "$t/arch/x86/kvm" ] ||
+		die "'$t' is not a Linux source tree (no Makefile or arch/x86/kvm)"
+	ver=$(tree_version "$t") || die "'$t': cannot read VERSION/PATCHLEVEL from its Makefile"
+	[ "$ver" = "7.3" ] || die "'$t' is Linux $ver; this series is for Linux 7.3"
+}
+
+# Run a command with the Debian packages it needs installed (as root).
+need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] ||
+		die "missing Debian packages: ${missing[*]} (run as root, or install them)"
+	log "installing ${missing[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2; then
+		apt-get update -q >&2 ||
+			die "apt-get update failed: cannot install ${missing[*]}"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 ||
+			die "apt-get install ${missing[*]} failed"
+	fi
+}

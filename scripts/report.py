@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn one rig run (console log + status from console.py) into results.
+
+  report.py --leg NAME --log FILE --status FILE --list TESTLIST
+            [--known FILE] [--baseline] [--tsv OUT]
+
+Reads the KTAP lines that run_kselftest.sh printed, times each test from the
+host timestamps, and checks the kernel's own lines: a WARN, BUG, oops, panic,
+KASAN/UBSAN report or RCU stall anywhere fails the run.
+
+Every test of TESTLIST is expected to pass, except those in the known-failures
+file (expected to fail because of the emulator, with a reason): those are
+still run and reported, as "known failure", never counted as passed. A test
+expected to pass that skips counts as failed. With --baseline nothing is
+expected: outcomes are recorded as they are.
+
+Prints a line per test, then "<leg>: N passed, N failed, N skipped". Exit
+status 1 if anything failed.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+
+HOST = re.compile(r'^\[host\s+([\d.]+)\] ?(.*)$')
+START = re.compile(r'^# selftests: kvm: (\S+)$')
+RESULT = re.compile(r'^(not ok|ok) \d+ selftests: kvm: (\S+)(?: # (.*))?$')
+KERNEL_BAD = re.compile(
+    r'^\[\s*\d+\.\d+\] (?:.*\b(?:WARNING: CPU: \d+|WARNING: at|BUG: |kernel BUG at|Oops: |'
+    r'general protection fault|Kernel panic|KASAN: |UBSAN: |rcu_sched self-detected stall|'
+    r'rcu: INFO: rcu_\w+ (?:self-)?detected stall|watchdog: BUG: soft lockup|'
+    r'unchecked MSR access error|Unable to handle kernel))')
+
+
+def read_list(path):
+    tests = []
+    for line in open(path):
+        line = line.split('#', 1)[0].split()
+        if line:
+            tests.append(line[0])
+    return tests
+
+
+def read_known(path):
+    known = {}
+    if path and os.path.exists(path):
+        for line in open(path):
+            line = line.strip()
+            if not line or line.startswith('#'):
+                continue
+            name, _, reason = line.partition(' ')
+            known[name] = reason.strip() or 'no reason given'
+    return known
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--leg', required=True)
+    ap.add_argument('--log', required=True)
+    ap.add_argument('--status', required=True)
+    ap.add_argument('--list', required=True)
+    ap.add_argument('--known')
+    ap.add_argument('--baseline', action='store_true')
+    ap.add_argument('--tsv')
+    ap.add_argument('--counts')
+    a = ap.parse_args()
+
+    tests = read_list(a.list)
+    known = read_known(a.known)
+    by_base = {}
+    for t in tests:
+        b = os.path.basename(t)
+        if b in by_base:
+            sys.exit(f'report.py: two tests share the name {b}: {by_base[b]} and {t}')
+        by_base[b] = t
+
+    status = json.load(open(a.status)) if os.path.exists(a.status) else {'rc': None, 'killed': 'no status file'}
+    started, results, kernel_bad = {}, {}, []
+    done = init = False
+    kvm_line = None
+    for raw in open(a.log, errors='replace'):
+        m = HOST.match(raw.rstrip('\n'))
+        if not m:
+            continue
+        t, line = float(m.group(1)), m.group(2)
+        if line.startswith('RIG: init reached'):
+            init = True
+        elif line.startswith('RIG: kvm '):
+            kvm_line = line
+        elif line.startswith('RIG: tests done'):
+            done = True
+        if KERNEL_BAD.match(line):
+            kernel_bad.append(line)
+        m = START.match(line)
+        if m:
+            started[m.group(1)] = t
+            continue
+        m = RESULT.match(line)
+        if m:
+            base, directive = m.group(2), (m.group(3) or '')
+            if m.group(1) == 'ok':
+                outcome = 'skip' if directive.upper().startswith('SKIP') else \
+                          'xfail' if directive.upper().startswith('XFAIL') else 'pass'
+            else:
+                outcome = 'timeout' if directive.startswith('TIMEOUT') else 'fail'
+            secs = t - started.get(base, t)
+            results[base] = (outcome, secs, directive)
+
+    rows, npass, nfail, nskip, nknown = [], 0, 0, 0, 0
+    for t in tests:
+        b = os.path.basename(t)
+        outcome, secs, directive = results.get(b, ('missing', 0.0, 'no result: the run ended before it'))
+        if a.baseline:
+            verdict = outcome
+            if outcome == 'pass':
+                npass += 1
+            elif outcome == 'skip':
+                nskip += 1
+            else:
+                nfail += 1
+        elif t in known:
+            if outcome == 'pass':
+                verdict, npass = 'PASS (listed as a known failure: remove it from the list)', npass + 1
+            elif outcome == 'skip':
+                verdict, nskip = 'SKIP', nskip + 1
+            else:
+                verdict, nknown = f'KNOWN FAILURE ({outcome}): {known[t]}', nknown + 1
+        elif outcome == 'pass':
+            verdict, npass = 'PASS', npass + 1
+        elif outcome == 'skip':
+            verdict, nfail = 'FAIL (skipped, expected to pass)', nfail + 1
+        else:
+            verdict, nfail = f'FAIL ({outcome})', nfail + 1
+        rows.append((t, outcome, secs, directive))
+        print(f'{a.leg}: {t:45s} {verdict:10s} {secs:7.1f}s {directive}'.rstrip())
+
+    extra = set(results) - set(by_base)
+    problems = []
+    if status.get('killed'):
+        problems.append(f'run stopped: {status["killed"]}')
+    if not init:
+        problems.append('the guest never reached init (see the console log)')
+    elif kvm_line and 'missing' in kvm_line:
+        problems.append(f'{kvm_line[5:]}')
+    elif not done:
+        problems.append('the guest did not finish the tests (kernel died or run was cut)')
+    if status.get('rc') not in (1, 0, None) and not status.get('killed'):
+        problems.append(f'emulator exited with status {status.get("rc")}')
+    for line in kernel_bad:
+        problems.append(f'kernel log: {line}')
+    if extra:
+        problems.append(f'results for tests that were not selected: {sorted(extra)}')
+    for p in problems:
+        print(f'{a.leg}: FAIL {p}')
+    nfail += len(problems)
+
+    if a.tsv:
+        with open(a.tsv, 'w') as f:
+            f.write('# test\tresult\tseconds\tdetail\n')
+            for t, outcome, secs, directive in rows:
+                f.write(f'{t}\t{outcome}\t{secs:.1f}\t{directive}\n')
+    if nknown:
+        print(f'{a.leg}: {nknown} known failure(s) caused by the emulator, run and not counted as passed')
+    print(f'{a.leg}: elapsed {status.get("elapsed", 0):.0f} s (emulator wall time)')
+    summary = f'{npass} passed, {nfail} failed, {nskip} skipped'
+    print(f'{a.leg}: {summary}')
+    if a.counts:
+        with open(a.counts, 'w') as f:
+            f.write(f'{npass} {nfail} {nskip} {nknown}\n')
+    return 1 if nfail else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,69 @@
+#!/bin/bash
+# Boot the built kernel under an emulator with a set of KVM selftests and
+# report the results.
+#   run-leg.sh LEG SET
+# LEG: svm (QEMU TCG, -cpu max: AMD SVM with nested paging).
+# SET: a list in selftests/sets/LEG-SET.txt, or "all" (every built test; the
+#      outcomes are recorded in selftests/baseline/LEG.tsv instead of judged).
+# Results: $OUT/results/LEG-SET.{log,status,txt,counts}.
+. "$(dirname "$0")/lib.sh"
+
+[ $# = 2 ] || die "usage: $0 LEG SET"
+LEG=$1 SET=$2
+BUILD=$OUT/build INSTALL=$OUT/kselftest RES=$OUT/results
+KIMG=$BUILD/arch/x86/boot/bzImage
+[ -s "$KIMG" ] || die "no kernel image at $KIMG: run 'make kernel' first"
+[ -s "$INSTALL/kselftest-list.txt" ] || die "no selftests in $INSTALL: run 'make selftests' first"
+mkdir -p "$RES"
+name=$LEG-$SET
+list=$RES/$name.list
+
+if [ "$SET" = all ]; then
+	sed -n 's/^kvm://p' "$INSTALL/kselftest-list.txt" > "$list"
+else
+	setfile=$TOP/selftests/sets/$name.txt
+	[ -f "$setfile" ] || die "no test set '$SET' for leg '$LEG' ($setfile); sets: $(cd "$TOP/selftests/sets" && ls | sed -n "s/^$LEG-\(.*\)\.txt$/\1/p" | tr '\n' ' ')all"
+	grep -v '^[[:space:]]*\(#\|$\)' "$setfile" | awk '{print $1}' > "$list"
+fi
+ntests=$(wc -l < "$list")
+
+"$TOP/scripts/mkinitramfs.sh" "$BUILD" "$INSTALL" "$list" "$RES/$name.cpio"
+
+# Deadlines: init within INIT_TIMEOUT; never silent for longer than a test's
+# own timeout plus slack; the total bounded by the per-test timeouts.
+per_test=${RIG_TIMEOUT:-$(sed -n 's/^timeout=//p' "$INSTALL/kvm/settings")}
+INIT_TIMEOUT=${INIT_TIMEOUT:-240}
+SILENCE=${SILENCE:-$((per_test + 120))}
+TOTAL=${TOTAL:-$((INIT_TIMEOUT + ntests * (per_test + 15)))}
+CMDLINE="console=ttyS0,115200 printk.time=1 panic=-1 oops=panic mitigations=off"
+CMDLINE+=" kvm.force_emulation_prefix=1 ${RIG_CMDLINE:-}"
+
+case $LEG in
+svm)
+	need_pkgs qemu-system-x86
+	# shellcheck disable=SC2054 # commas are QEMU option syntax
+	emu=(qemu-system-x86_64 -accel tcg,thread=single,tb-size=512 -cpu max
+	     -m "${RIG_MEM:-4G}" -smp 2 -display none -monitor none -nodefaults
+	     -no-reboot -serial stdio
+	     -device isa-debug-exit,iobase=0xf4,iosize=0x04
+	     -kernel "$KIMG" -initrd "$RES/$name.cpio" -append "$CMDLINE")
+	;;
+*)
+	die "unknown leg '$LEG' (legs: svm)"
+	;;
+esac
+
+log "$LEG: booting with $ntests test(s) of set '$SET' (limits: init ${INIT_TIMEOUT}s, silence ${SILENCE}s, total ${TOTAL}s)"
+"$TOP/scripts/console.py" --prefix "$LEG: " --log "$RES/$name.log" --status "$RES/$name.status" \
+	--init-timeout "$INIT_TIMEOUT" --silence "$SILENCE" --total "$TOTAL" -- "${emu[@]}"
+
+args=(--leg "$LEG" --log "$RES/$name.log" --status "$RES/$name.status" --list "$list"
+      --tsv "$RES/$name.tsv" --counts "$RES/$name.counts")
+if [ "$SET" = all ]; then
+	args+=(--baseline)
+else
+	args+=(--known "$TOP/selftests/known-failures/$LEG.txt")
+fi
+set +e
+"$TOP/scripts/report.py" "${args[@]}" | tee "$RES/$name.txt"
+exit "${PIPESTATUS[0]}"

@@ -1,0 +1,112 @@
+#!/bin/bash
+# The rig's host side without an emulator: console.py deadlines against fake
+# "emulators", report.py verdicts on made-up console logs, and the guest's
+# timeout helper on the host.
+. "$(dirname "$0")/lib.sh"
+S=$TOP/scripts
+
+# --- the guest's timeout helper (built exactly as for the initramfs) ---
+gcc -O2 -Wall -Wextra -Werror -static -o "$T/timeout" "$S/guest/timeout.c" || fail "timeout.c does not build"
+"$T/timeout" --foreground 2 /usr/bin/timeout 2 sh -c 'sleep 300 & sleep 300'; rc=$?
+[ $rc = 124 ] && pass "timeout: a hanging test ends with 124" || fail "timeout: hang gave $rc"
+pgrep -f 'sleep 300' >/dev/null && fail "timeout: the hung test's children survived" || pass "timeout: whole session killed"
+"$T/timeout" 5 sh -c 'kill -SEGV $$'; rc=$?
+[ $rc = 139 ] && pass "timeout: a crashing test reports 128+SIGSEGV" || fail "timeout: crash gave $rc"
+"$T/timeout" 5 sh -c 'exit 4'; rc=$?
+[ $rc = 4 ] && pass "timeout: exit status passed through" || fail "timeout: exit status $rc"
+"$T/timeout" 5 sh -c 'trap "" TERM; sleep 30' & tp=$!
+sleep 0.2; kill -ALRM $tp 2>/dev/null; wait $tp; rc=$?
+[ $rc = 124 ] && pass "timeout: SIGTERM-proof test killed by SIGKILL" || fail "timeout: TERM-proof test gave $rc"
+"$T/timeout" 5 /nonexistent; rc=$?
+[ $rc = 127 ] && pass "timeout: missing binary gives 127" || fail "timeout: missing binary gave $rc"
+
+# --- console.py deadlines, with shell scripts standing in for QEMU ---
+run_console() { "$S/console.py" --log "$T/log" --status "$T/status" "$@"; }
+status_has() { python3 -c "import json,sys; s=json.load(open('$T/status')); sys.exit(0 if $1 else 1)"; }
+
+start=$SECONDS
+run_console --init-timeout 2 --silence 60 --total 60 -- sh -c 'echo booting; sleep 100' 2>/dev/null
+if status_has "'never reached init' in (s['killed'] or '')" && [ $((SECONDS - start)) -lt 15 ]; then
+	pass "console: a guest that never reaches init is stopped"
+else fail "console: init deadline" "$(cat "$T/status")"; fi
+run_console --init-timeout 5 --silence 2 --total 60 -- sh -c 'echo "RIG: init reached"; sleep 100' 2>/dev/null
+status_has "'no console output' in (s['killed'] or '')" && pass "console: a silent guest is stopped" ||
+	fail "console: silence deadline" "$(cat "$T/status")"
+run_console --init-timeout 5 --silence 5 --total 3 -- sh -c 'echo "RIG: init reached"; while :; do echo x; sleep 0.5; done' 2>/dev/null
+status_has "'total limit' in (s['killed'] or '')" && pass "console: the total limit stops a chatty guest" ||
+	fail "console: total deadline" "$(cat "$T/status")"
+run_console -- sh -c 'echo "RIG: init reached"; exit 3' 2>/dev/null
+status_has "s['rc'] == 3 and not s['killed']" && pass "console: emulator exit status recorded" ||
+	fail "console: exit status" "$(cat "$T/status")"
+run_console -- /nonexistent/qemu 2>/dev/null
+status_has "'cannot start' in (s['killed'] or '')" && pass "console: a missing emulator is reported" ||
+	fail "console: missing emulator" "$(cat "$T/status")"
+
+# --- report.py on made-up consoles ---
+printf 'a_test\nx86/b_test\nc_test\n' > "$T/list"
+printf 'c_test TCG lacks NRIPS\n' > "$T/known"
+good_log() {
+	cat <<-'EOF2'
+	[host     1.00] [    0.000000] Linux version 7.3.4
+	[host    10.00] RIG: init reached, kernel 7.3.4, 2 cpus
+	[host    10.10] RIG: kvm ready: kvm_amd
+	[host    10.20] RIG: tests start
+	[host    10.30] # selftests: kvm: a_test
+	[host    12.30] ok 1 selftests: kvm: a_test
+	[host    12.40] # selftests: kvm: b_test
+	[host    15.40] ok 2 selftests: kvm: b_test
+	[host    15.50] # selftests: kvm: c_test
+	[host    16.00] not ok 3 selftests: kvm: c_test # exit=254
+	[host    16.10] RIG: tests done rc=0
+	[host    18.00] RIG: exit 0
+	EOF2
+}
+report() { "$S/report.py" --leg t --log "$T/log" --status "$T/status" --list "$T/list" --known "$T/known" --tsv "$T/tsv"; }
+echo '{"rc": 1, "killed": null, "elapsed": 18}' > "$T/status"
+
+good_log > "$T/log"
+out=$(report); rc=$?
+if [ $rc = 0 ] && grep -qx 't: 2 passed, 0 failed, 0 skipped' <<<"$out" && grep -q 'KNOWN FAILURE' <<<"$out"; then
+	pass "report: passes, known failure reported and not counted as passed"
+else fail "report: good run" "$out"; fi
+grep -qP '^x86/b_test\tpass\t3.0\t' "$T/tsv" && pass "report: per-test time from host timestamps" ||
+	fail "report: tsv" "$(cat "$T/tsv")"
+
+good_log | sed 's/^\(.*\)ok 2 selftests: kvm: b_test$/\1not ok 2 selftests: kvm: b_test # TIMEOUT 120 seconds/' > "$T/log"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q 'b_test.*FAIL (timeout)' <<<"$out" && grep -qx 't: 1 passed, 1 failed, 0 skipped' <<<"$out" &&
+	pass "report: a timed-out test fails the run" || fail "report: timeout" "$out"
+
+good_log | sed 's/ok 1 selftests: kvm: a_test/ok 1 selftests: kvm: a_test # SKIP/' > "$T/log"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q 'a_test.*skipped, expected to pass' <<<"$out" && pass "report: a skip of an expected pass fails" ||
+	fail "report: skip" "$out"
+
+{ good_log; echo '[host    17.00] [   16.500000] WARNING: CPU: 1 PID: 99 at arch/x86/kvm/x86.c:100 kvm_foo+0x1/0x2'; } > "$T/log"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q 'kernel log: .*WARNING: CPU: 1' <<<"$out" && pass "report: a kernel WARN fails a run whose tests passed" ||
+	fail "report: WARN" "$out"
+for bad in 'BUG: kernel NULL pointer dereference, address: 0' 'Oops: 0000 [#1] SMP' 'Kernel panic - not syncing: Fatal exception' \
+	   'BUG: KASAN: slab-out-of-bounds in kvm_bar' 'kernel BUG at mm/slub.c:123!'; do
+	{ good_log; echo "[host    17.00] [   16.500000] $bad"; } > "$T/log"
+	report >/dev/null && fail "report: '$bad' not caught" || pass "report: catches '${bad%% *} ${bad#* }'"
+done
+{ good_log; echo '[host    16.05] # WARNING: CPU: fake line printed by a test'; } > "$T/log"
+report >/dev/null && pass "report: a test's own output is not taken for a kernel line" || fail "report: test output misread"
+
+good_log | sed '/a_test/,$d' > "$T/log"
+echo '{"rc": 0, "killed": null, "elapsed": 11}' > "$T/status"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q 'did not finish' <<<"$out" && grep -q 'a_test.*FAIL (missing)' <<<"$out" &&
+	pass "report: a guest that died mid-run fails, tests without result counted" || fail "report: died" "$out"
+
+printf '[host     1.00] [    0.000000] Linux version 7.3.4\n[host     3.00] [    2.9] Kernel panic - not syncing: No working init found.\n' > "$T/log"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q 'never reached init' <<<"$out" && pass "report: a kernel that never reaches init fails" ||
+	fail "report: no init" "$out"
+
+good_log | sed 's/kvm ready: kvm_amd/kvm missing: no \/dev\/kvm/' > "$T/log"
+echo '{"rc": 1, "killed": null, "elapsed": 18}' > "$T/status"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q 'no /dev/kvm' <<<"$out" && pass "report: a guest without /dev/kvm fails" || fail "report: no kvm" "$out"
+finish

@@ -1,0 +1,75 @@
+#!/bin/bash
+# The series machinery on a fake 7.3 tree and fixture patches: all-or-nothing
+# apply, refusal of wrong trees, the $OUT/linux tree and `make series`.
+. "$(dirname "$0")/lib.sh"
+F=$TOP/tests/fixtures
+export SERIES=$F/good.series
+
+# make apply: a good series lands whole, new files included.
+fake_tree "$T/a"
+expect_ok "apply: good series applies" "$TOP/scripts/apply-series.sh" "$T/a"
+if grep -qx 'int b = 1;' "$T/a/arch/x86/kvm/x86.c" &&
+   [ -f "$T/a/tools/testing/selftests/kvm/x86/fixture_test.c" ]; then
+	pass "apply: both patches are in the tree"
+else
+	fail "apply: patches missing from the tree"
+fi
+before=$(tree_sum "$T/a")
+expect_fail "apply: a tree that already carries the series is refused" "already carries the series" \
+	"$TOP/scripts/apply-series.sh" "$T/a"
+[ "$(tree_sum "$T/a")" = "$before" ] && pass "apply: refused tree unchanged" || fail "apply: refused tree changed"
+
+# A patch that fails: the tree stays exactly as it was; the patch and file are named.
+fake_tree "$T/b"
+before=$(tree_sum "$T/b")
+SERIES=$F/bad.series expect_fail "apply: failing patch is named with its file" \
+	"bad-0003-KVM-x86-Initialize-c.patch.*does not apply" "$TOP/scripts/apply-series.sh" "$T/b"
+out=$(SERIES=$F/bad.series "$TOP/scripts/apply-series.sh" "$T/b" 2>&1)
+grep -q 'arch/x86/kvm/x86.c' <<<"$out" && pass "apply: failing file named" || fail "apply: failing file not named" "$out"
+[ "$(tree_sum "$T/b")" = "$before" ] && pass "apply: tree untouched after a failing patch" ||
+	fail "apply: tree changed by a failed apply" "$(diff <(echo "$before") <(tree_sum "$T/b"))"
+
+# Wrong trees and wrong arguments.
+fake_tree "$T/c" 2
+expect_fail "apply: a 7.2 tree is refused" "is Linux 7.2; this series is for Linux 7.3" "$TOP/scripts/apply-series.sh" "$T/c"
+expect_fail "apply: missing KSRC path" "does not exist" "$TOP/scripts/apply-series.sh" "$T/nonexistent"
+expect_fail "apply: empty KSRC" "KSRC is empty" "$TOP/scripts/apply-series.sh" ""
+mkdir -p "$T/d"
+expect_fail "apply: not a kernel tree" "not a Linux source tree" "$TOP/scripts/apply-series.sh" "$T/d"
+echo "tests/fixtures/missing.patch" > "$T/missing.series"
+SERIES=$T/missing.series expect_fail "apply: series naming a missing patch" "missing.patch.*does not exist" \
+	"$TOP/scripts/apply-series.sh" "$T/b"
+
+# make series: out/series/ from a (git) KSRC plus the series.
+fake_tree "$T/g"
+git -C "$T/g" init -q && git -C "$T/g" add -A &&
+	git -C "$T/g" -c user.name=t -c user.email=t@t commit -qm base
+expect_ok "make series: runs on a fake 7.3 tree" make -s -C "$TOP" series OUT="$T/out" KSRC="$T/g"
+ls "$T/out/series" > "$T/ls" 2>/dev/null
+if diff -u - "$T/ls" <<-EOF2
+	0000-cover-letter.patch
+	0001-KVM-x86-Initialize-b.patch
+	0002-KVM-selftests-Add-fixture_test.patch
+	EOF2
+then pass "make series: cover letter + 2 patches"; else fail "make series: unexpected files" "$(cat "$T/ls")"; fi
+subj=$(head -n1 "$TOP/kernel/cover-letter.txt")
+# (mail headers fold long lines: unfold before comparing)
+sed -n '/^Subject:/{N;s/\n / /;p}' "$T/out/series/0000-cover-letter.patch" |
+	grep -qF "Subject: [PATCH 0/2] $subj" &&
+	pass "make series: cover letter subject from kernel/cover-letter.txt" ||
+	fail "make series: cover letter subject" "$(grep Subject: "$T/out/series/0000-cover-letter.patch")"
+grep -q 'Subject: \[PATCH 2/2\] KVM: selftests: Add fixture_test' "$T/out/series/0002-KVM-selftests-Add-fixture_test.patch" &&
+	pass "make series: numbered subjects" || fail "make series: numbered subjects"
+git -C "$T/g" -c user.name=t -c user.email=t@t am -q "$T"/out/series/000[12]-*.patch &&
+	pass "make series: output applies with git am" || fail "make series: output does not apply with git am"
+# The user's tree was never changed by make series.
+[ "$(git -C "$T/g" rev-list --count HEAD)" = 3 ] || fail "make series: unexpected history in KSRC"
+
+# The base already carries the series: prepare-tree refuses it.
+expect_fail "make tree: KSRC that carries the series is refused" "already carries the series" \
+	make -s -C "$TOP" tree OUT="$T/out2" KSRC="$T/g"
+# A failing patch in make tree: named, and out/linux reset to the base.
+fake_tree "$T/h"
+SERIES=$F/bad.series expect_fail "make tree: failing patch named" "bad-0003.*does not apply" \
+	make -s -C "$TOP" tree OUT="$T/out3" KSRC="$T/h"
+finish
