@@ -18,7 +18,7 @@ export JOBS
 export KDEB_VERSION
 S := $(TOP)/scripts
 
-TARGETS := all deps source tree kernel selftests run check check-full baseline \
+TARGETS := all deps source tree kernel selftests run check check-full baseline export \
 	   apply series boot static-checks clean clean-tree help
 .PHONY: $(TARGETS)
 
@@ -32,6 +32,7 @@ help:
 	@echo "  make baseline     run every KVM selftest, record outcomes in selftests/baseline/"
 	@echo "  make apply KSRC=/path   apply the series to your 7.3 tree (all or nothing)"
 	@echo "  make series       git format-patch series + cover letter in out/series/"
+	@echo "  make export       write the commits of out/linux back as the series (kernel/series)"
 	@echo "  make boot         interactive shell in the built kernel under QEMU"
 	@echo "  make source|tree|kernel|selftests   single steps"
 	@echo "  make clean        remove out/ (caches in CACHE_DIR stay)"
@@ -71,6 +72,9 @@ apply: deps
 
 series: tree
 	@$(S)/make-series.sh
+
+export:
+	@$(S)/export-series.sh
 
 boot: selftests
 	@$(S)/boot.sh

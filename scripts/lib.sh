@@ -35,6 +35,12 @@ load_series() {
 	[ -z "$txt" ] || mapfile -t PATCHES <<<"$txt"
 }
 
+# Identity of the series (the list and every patch), after load_series.
+series_id() {
+	{ cat "${SERIES:-$TOP/kernel/series}"; [ ${#PATCHES[@]} = 0 ] || cat "${PATCHES[@]}"; } |
+		sha256sum | cut -c1-16
+}
+
 # Kernel version of a tree as "VERSION.PATCHLEVEL".
 tree_version() {
 	local mk=$1/Makefile v p

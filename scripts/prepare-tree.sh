@@ -34,10 +34,10 @@ else
 fi
 
 load_series
-series_id=$( { cat "${SERIES:-$TOP/kernel/series}"; [ ${#PATCHES[@]} = 0 ] || cat "${PATCHES[@]}"; } | sha256sum | cut -c1-16)
+sid=$(series_id)
 
 if [ -d "$LINUX/.git" ] && [ "$(g config rig.base || true)" = "$base_id" ]; then
-	if [ "$(g config rig.series || true)" = "$series_id" ]; then
+	if [ "$(g config rig.series || true)" = "$sid" ]; then
 		exit 0		# up to date
 	fi
 	# Never throw away work done in the tree.
@@ -77,6 +77,6 @@ for p in "${PATCHES[@]}"; do
 		die "patch ${p#$TOP/} does not apply to $base_id; $LINUX was reset to the base"
 	fi
 done
-g config rig.series "$series_id"
+g config rig.series "$sid"
 g config rig.head "$(g rev-parse HEAD)"
 log "$LINUX: $base_id + ${#PATCHES[@]} patch(es)"

@@ -72,4 +72,33 @@ expect_fail "make tree: KSRC that carries the series is refused" "already carrie
 fake_tree "$T/h"
 SERIES=$F/bad.series expect_fail "make tree: failing patch named" "bad-0003.*does not apply" \
 	make -s -C "$TOP" tree OUT="$T/out3" KSRC="$T/h"
+
+# make export: commits made in out/linux go back into the repo as the series,
+# each in the folder of what it changes; the tree is then up to date.
+mkdir -p "$T/repo/kernel"
+cp "$F/0001-KVM-x86-Initialize-b.patch" "$T/repo/kernel/p1.patch"
+cp "$F/0002-KVM-selftests-Add-fixture_test.patch" "$T/repo/kernel/p2.patch"
+printf '# fixture series\nkernel/p1.patch\nkernel/p2.patch\n' > "$T/repo/kernel/series"
+fake_tree "$T/k"
+ex() { env -u SERIES TOP="$T/repo" OUT="$T/outx" KSRC="$T/k" "$@"; }
+expect_ok "export: tree from a repo copy" ex "$TOP/scripts/prepare-tree.sh"
+mkdir -p "$T/outx/linux/Documentation/virt"
+echo "Foo" > "$T/outx/linux/Documentation/virt/foo.rst"
+git -C "$T/outx/linux" add -A
+git -C "$T/outx/linux" -c user.name=t -c user.email=t@t commit -qm "KVM: Documentation: Add foo"
+expect_fail "make tree: refuses to drop commits made in out/linux" "not in the series" \
+	env -u SERIES TOP="$T/repo" OUT="$T/outx" KSRC="$T/k" bash -c \
+	"echo '# changed' >> '$T/repo/kernel/series' && '$TOP/scripts/prepare-tree.sh'"
+expect_ok "export: writes the series back" ex "$TOP/scripts/export-series.sh"
+if diff -u - <(grep -v '^#' "$T/repo/kernel/series") <<-EOF2
+	kernel/0001-KVM-x86-Initialize-b.patch
+	selftests/0002-KVM-selftests-Add-fixture_test.patch
+	Documentation/0003-KVM-Documentation-Add-foo.patch
+	EOF2
+then pass "export: one patch per commit, in its area's folder"; else fail "export: series" "$(cat "$T/repo/kernel/series")"; fi
+[ ! -e "$T/repo/kernel/p1.patch" ] && pass "export: replaced patches removed" || fail "export: old patch left"
+head=$(git -C "$T/outx/linux" rev-parse HEAD)
+out=$(ex "$TOP/scripts/prepare-tree.sh" 2>&1)
+[ -z "$out" ] && [ "$(git -C "$T/outx/linux" rev-parse HEAD)" = "$head" ] &&
+	pass "export: out/linux is up to date afterwards" || fail "export: tree rebuilt after export" "$out"
 finish
