@@ -65,6 +65,7 @@ def main():
     ap.add_argument('--baseline', action='store_true')
     ap.add_argument('--tsv')
     ap.add_argument('--counts')
+    ap.add_argument('--vendor', help='the KVM vendor the guest must report (svm, vmx)')
     a = ap.parse_args()
 
     tests = read_list(a.list)
@@ -142,8 +143,10 @@ def main():
         problems.append(f'run stopped: {status["killed"]}')
     if not init:
         problems.append('the guest never reached init (see the console log)')
-    elif kvm_line and 'missing' in kvm_line:
-        problems.append(f'{kvm_line[5:]}')
+    elif not kvm_line or 'missing' in kvm_line:
+        problems.append(kvm_line[5:] if kvm_line else 'the guest did not report KVM')
+    elif a.vendor and not kvm_line.startswith(f'RIG: kvm ready: {a.vendor}'):
+        problems.append(f'expected KVM on {a.vendor}, the guest says: {kvm_line[5:]}')
     elif not done:
         problems.append('the guest did not finish the tests (kernel died or run was cut)')
     if status.get('rc') not in (1, 0, None) and not status.get('killed'):

@@ -57,7 +57,7 @@ log "$LEG: booting with $ntests test(s) of set '$SET' (limits: init ${INIT_TIMEO
 "$TOP/scripts/console.py" --prefix "$LEG: " --log "$RES/$name.log" --status "$RES/$name.status" \
 	--init-timeout "$INIT_TIMEOUT" --silence "$SILENCE" --total "$TOTAL" -- "${emu[@]}"
 
-args=(--leg "$LEG" --log "$RES/$name.log" --status "$RES/$name.status" --list "$list"
+args=(--leg "$LEG" --vendor "$LEG" --log "$RES/$name.log" --status "$RES/$name.status" --list "$list"
       --tsv "$RES/$name.tsv" --counts "$RES/$name.counts")
 if [ "$SET" = all ]; then
 	args+=(--baseline)

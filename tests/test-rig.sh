@@ -49,7 +49,7 @@ good_log() {
 	cat <<-'EOF2'
 	[host     1.00] [    0.000000] Linux version 7.3.4
 	[host    10.00] RIG: init reached, kernel 7.3.4, 2 cpus
-	[host    10.10] RIG: kvm ready: kvm_amd
+	[host    10.10] RIG: kvm ready: svm npt=Y
 	[host    10.20] RIG: tests start
 	[host    10.30] # selftests: kvm: a_test
 	[host    12.30] ok 1 selftests: kvm: a_test
@@ -61,7 +61,7 @@ good_log() {
 	[host    18.00] RIG: exit 0
 	EOF2
 }
-report() { "$S/report.py" --leg t --log "$T/log" --status "$T/status" --list "$T/list" --known "$T/known" --tsv "$T/tsv"; }
+report() { "$S/report.py" --vendor svm --leg t --log "$T/log" --status "$T/status" --list "$T/list" --known "$T/known" --tsv "$T/tsv"; }
 echo '{"rc": 1, "killed": null, "elapsed": 18}' > "$T/status"
 
 good_log > "$T/log"
@@ -105,8 +105,12 @@ out=$(report); rc=$?
 [ $rc = 1 ] && grep -q 'never reached init' <<<"$out" && pass "report: a kernel that never reaches init fails" ||
 	fail "report: no init" "$out"
 
-good_log | sed 's/kvm ready: kvm_amd/kvm missing: no \/dev\/kvm/' > "$T/log"
+good_log | sed 's/kvm ready: svm npt=Y/kvm missing: no \/dev\/kvm/' > "$T/log"
 echo '{"rc": 1, "killed": null, "elapsed": 18}' > "$T/status"
 out=$(report); rc=$?
 [ $rc = 1 ] && grep -q 'no /dev/kvm' <<<"$out" && pass "report: a guest without /dev/kvm fails" || fail "report: no kvm" "$out"
+good_log | sed 's/kvm ready: svm npt=Y/kvm ready: vmx ept=Y/' > "$T/log"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q 'expected KVM on svm' <<<"$out" && pass "report: KVM on the wrong vendor fails the leg" ||
+	fail "report: vendor" "$out"
 finish
