@@ -9,7 +9,7 @@
 
 [ $# = 4 ] || die "usage: $0 BUILD INSTALL_DIR TESTLIST OUTPUT.cpio"
 BUILD=$1 INSTALL=$2 LIST=$3 CPIO=$4
-need_pkgs busybox-static binutils gcc libc6-dev
+need_pkgs busybox-static bash-static binutils gcc libc6-dev
 GEN=$BUILD/usr/gen_init_cpio
 [ -x "$GEN" ] || make -s -C "$BUILD" usr/gen_init_cpio >/dev/null 2>&1 || true
 [ -x "$GEN" ] || die "no $GEN: build the kernel first"
@@ -31,6 +31,10 @@ while read -r t _; do
 	mkdir -p "$STAGE/kvm/$(dirname "$t")"
 	# Stripped: the static binaries carry -g and would bloat the initramfs.
 	strip -o "$STAGE/kvm/$t" "$INSTALL/kvm/$t" 2>/dev/null || cp "$INSTALL/kvm/$t" "$STAGE/kvm/$t"
+	# A wrapper script (x.sh) runs its binary (x), installed beside it.
+	if [ "${t%.sh}" != "$t" ] && [ -f "$INSTALL/kvm/${t%.sh}" ]; then
+		strip -o "$STAGE/kvm/${t%.sh}" "$INSTALL/kvm/${t%.sh}"
+	fi
 	echo "kvm:$t" >> "$STAGE/kselftest-list.txt"
 	args=$(awk -v t="$t" '$1 == t {$1 = ""; sub(/^ /, ""); print; exit}' "$TOP/selftests/test-args.txt")
 	if [ -n "$args" ]; then
@@ -47,16 +51,23 @@ cp -r "$INSTALL/kselftest" "$STAGE/"
 gcc -O2 -Wall -Wextra -Werror -static -o "$STAGE/timeout" "$TOP/scripts/guest/timeout.c" ||
 	die "cannot build the guest's timeout helper"
 
+echo 'root:x:0:0:root:/root:/bin/sh' > "$STAGE/passwd"	# whoami, in test scripts
+echo 'root:x:0:' > "$STAGE/group"
+
 # gen_init_cpio spec: everything owned by root.
 spec=$CPIO.spec
 {
 	for d in /bin /sbin /usr /usr/bin /usr/sbin /proc /sys /dev /tmp /root /rig /kselftest; do
 		echo "dir $d 0755 0 0"
 	done
+	echo "dir /etc 0755 0 0"
+	echo "file /etc/passwd $STAGE/passwd 0644 0 0"
+	echo "file /etc/group $STAGE/group 0644 0 0"
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "nod /dev/null 0666 0 0 c 1 3"
 	echo "file /init $TOP/scripts/guest/init 0755 0 0"
 	echo "file /bin/busybox /bin/busybox 0755 0 0"
+	echo "file /bin/bash /bin/bash-static 0755 0 0"	# for the tests that are bash scripts
 	busybox --list-full | while read -r a; do
 		[ "$a" = usr/bin/timeout ] && continue
 		[ "$a" = bin/busybox ] || echo "slink /$a /bin/busybox 0777 0 0"

@@ -12,7 +12,7 @@ need_pkgs git xz-utils
 LINUX=$OUT/linux
 export GIT_AUTHOR_NAME=rig GIT_AUTHOR_EMAIL=rig@localhost
 export GIT_COMMITTER_NAME=rig GIT_COMMITTER_EMAIL=rig@localhost
-export GIT_COMMITTER_DATE='2026-01-01T00:00:00Z'
+export GIT_COMMITTER_DATE='2026-01-01T00:00:00Z' GIT_AUTHOR_DATE='2026-01-01T00:00:00Z'
 g() { git -C "$LINUX" "$@"; }
 
 if [ -n "${KSRC:-}" ]; then

@@ -3,8 +3,9 @@
 # report the results.
 #   run-leg.sh LEG SET
 # LEG: svm (QEMU TCG, -cpu max: AMD SVM with nested paging).
-# SET: a list in selftests/sets/LEG-SET.txt, or "all" (every built test; the
-#      outcomes are recorded in selftests/baseline/LEG.tsv instead of judged).
+# SET: a list in selftests/sets/LEG-SET.txt; "full": every test that passed
+#      in selftests/baseline/LEG.tsv plus the known failures and the default
+#      set; "all": every built test, outcomes recorded, not judged (baseline).
 # Results: $OUT/results/LEG-SET.{log,status,txt,counts}.
 . "$(dirname "$0")/lib.sh"
 
@@ -18,13 +19,22 @@ mkdir -p "$RES"
 name=$LEG-$SET
 list=$RES/$name.list
 
-if [ "$SET" = all ]; then
-	sed -n 's/^kvm://p' "$INSTALL/kselftest-list.txt" > "$list"
-else
-	setfile=$TOP/selftests/sets/$name.txt
-	[ -f "$setfile" ] || die "no test set '$SET' for leg '$LEG' ($setfile); sets: $(cd "$TOP/selftests/sets" && ls | sed -n "s/^$LEG-\(.*\)\.txt$/\1/p" | tr '\n' ' ')all"
-	grep -v '^[[:space:]]*\(#\|$\)' "$setfile" | awk '{print $1}' > "$list"
-fi
+sets=$TOP/selftests/sets
+names() { grep -v '^[[:space:]]*\(#\|$\)' "$@" | awk '{print $1}'; }
+case $SET in
+all)	# every test that was built
+	sed -n 's/^kvm://p' "$INSTALL/kselftest-list.txt" > "$list" ;;
+full)	# every test that passed on the unpatched kernel, the known failures,
+	# and the default set (which holds the tests the series adds)
+	base=$TOP/selftests/baseline/$LEG.tsv
+	[ -f "$base" ] || die "no baseline for leg '$LEG' ($base): run 'make baseline' first"
+	{ awk -F'\t' '$2 == "pass" {print $1}' "$base"
+	  names "$TOP/selftests/known-failures/$LEG.txt" "$sets/$LEG-check.txt"; } |
+		awk '!seen[$0]++' > "$list" ;;
+*)	[ -f "$sets/$name.txt" ] ||
+		die "no test set '$SET' for leg '$LEG' ($sets/$name.txt); sets: all full$(find "$sets" -name "$LEG-*.txt" | sed "s|.*/$LEG-\(.*\)\.txt$| \1|" | tr -d '\n')"
+	names "$sets/$name.txt" > "$list" ;;
+esac
 ntests=$(wc -l < "$list")
 
 "$TOP/scripts/mkinitramfs.sh" "$BUILD" "$INSTALL" "$list" "$RES/$name.cpio"

@@ -77,6 +77,12 @@ out=$(report); rc=$?
 [ $rc = 1 ] && grep -q 'b_test.*FAIL (timeout)' <<<"$out" && grep -qx 't: 1 passed, 1 failed, 0 skipped' <<<"$out" &&
 	pass "report: a timed-out test fails the run" || fail "report: timeout" "$out"
 
+# A test whose last output line lacks a newline: the result line is glued to it.
+good_log | sed 's/^\(.*\)ok 2 selftests: kvm: b_test$/\1# waiting...waiting...not ok 2 selftests: kvm: b_test # TIMEOUT 120 seconds/' > "$T/log"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q 'b_test.*FAIL (timeout)' <<<"$out" && pass "report: a result glued to unterminated test output is read" ||
+	fail "report: glued result" "$out"
+
 good_log | sed 's/ok 1 selftests: kvm: a_test/ok 1 selftests: kvm: a_test # SKIP/' > "$T/log"
 out=$(report); rc=$?
 [ $rc = 1 ] && grep -q 'a_test.*skipped, expected to pass' <<<"$out" && pass "report: a skip of an expected pass fails" ||
