@@ -1,6 +1,7 @@
 #!/bin/bash
 # make check: the repo's own checks, then everything `make` does (tree,
-# kernel, selftests, boot + default set), then one summary line:
+# kernel, selftests, boot + default set), the rig's checks against a real
+# guest (tests/rig-guest.sh), then one summary line:
 # "N passed, N failed, N skipped". Exit status 1 on any failure.
 . "$(dirname "$0")/lib.sh"
 RES=$OUT/results
@@ -22,11 +23,12 @@ step() {
 step "kernel tree" "$TOP/scripts/prepare-tree.sh" &&
 step "kernel build" "$TOP/scripts/build-kernel.sh" "$OUT/linux" "$OUT/build" "$TOP/kernel/config/rig.config" &&
 step "selftests build" "$TOP/scripts/build-selftests.sh" "$OUT/linux" "$OUT/build" "$OUT/kselftest" &&
-{ "$TOP/scripts/run-leg.sh" svm check || true; }
+{ "$TOP/scripts/run-leg.sh" svm check || true; } &&
+{ "$TOP/scripts/run-tests.sh" rig "$TOP/tests/rig-guest.sh" || true; }
 
 np=0 nf=0 ns=0
 echo "=== summary ($((SECONDS - start)) s) ==="
-for c in static svm-check; do
+for c in static svm-check rig; do
 	if [ -f "$RES/$c.counts" ]; then
 		read -r p f s _ < "$RES/$c.counts"
 		echo "${c%-check}: $p passed, $f failed, $s skipped"

@@ -28,8 +28,9 @@ HOST = re.compile(r'^\[host\s+([\d.]+)\] ?(.*)$')
 START = re.compile(r'^# selftests: kvm: (\S+)$')
 # A test whose last output line had no newline leaves it in front of the result.
 RESULT = re.compile(r'^(?:# .*?)?(not ok|ok) \d+ selftests: kvm: (\S+)(?: # (.*))?$')
+# A kernel line (printk.time=1) may start mid-line, after unterminated test output.
 KERNEL_BAD = re.compile(
-    r'^\[\s*\d+\.\d+\] (?:.*\b(?:WARNING: CPU: \d+|WARNING: at|BUG: |kernel BUG at|Oops: |'
+    r'\[\s*\d+\.\d{6}\] (?:.*\b(?:WARNING: CPU: \d+|WARNING: at|BUG: |kernel BUG at|Oops: |'
     r'general protection fault|Kernel panic|KASAN: |UBSAN: |rcu_sched self-detected stall|'
     r'rcu: INFO: rcu_\w+ (?:self-)?detected stall|watchdog: BUG: soft lockup|'
     r'unchecked MSR access error|Unable to handle kernel))')
@@ -93,7 +94,7 @@ def main():
             kvm_line = line
         elif line.startswith('RIG: tests done'):
             done = True
-        if KERNEL_BAD.match(line):
+        if KERNEL_BAD.search(line):
             kernel_bad.append(line)
         m = START.match(line)
         if m:

@@ -3,7 +3,7 @@
 # report the results.
 #   run-leg.sh LEG SET
 # LEG: svm (QEMU TCG, -cpu max: AMD SVM with nested paging).
-# SET: a list in selftests/sets/LEG-SET.txt; "full": every test that passed
+# SET: a list in selftests/sets/LEG-SET.txt, or a path to a list; "full": every test that passed
 #      in selftests/baseline/LEG.tsv plus the known failures and the default
 #      set; "all": every built test, outcomes recorded, not judged (baseline).
 # Results: $OUT/results/LEG-SET.{log,status,txt,counts}.
@@ -11,12 +11,12 @@
 
 [ $# = 2 ] || die "usage: $0 LEG SET"
 LEG=$1 SET=$2
-BUILD=$OUT/build INSTALL=$OUT/kselftest RES=$OUT/results
+BUILD=$OUT/build INSTALL=${RIG_INSTALL:-$OUT/kselftest} RES=$OUT/results
 KIMG=$BUILD/arch/x86/boot/bzImage
 [ -s "$KIMG" ] || die "no kernel image at $KIMG: run 'make kernel' first"
 [ -s "$INSTALL/kselftest-list.txt" ] || die "no selftests in $INSTALL: run 'make selftests' first"
 mkdir -p "$RES"
-name=$LEG-$SET
+name=$LEG-${SET##*/}
 list=$RES/$name.list
 
 sets=$TOP/selftests/sets
@@ -31,6 +31,9 @@ full)	# every test that passed on the unpatched kernel, the known failures,
 	{ awk -F'\t' '$2 == "pass" {print $1}' "$base"
 	  names "$TOP/selftests/known-failures/$LEG.txt" "$sets/$LEG-check.txt"; } |
 		awk '!seen[$0]++' > "$list" ;;
+*/*)	# a list file given by path (the rig's own tests)
+	[ -f "$SET" ] || die "no test list $SET"
+	names "$SET" > "$list" ;;
 *)	[ -f "$sets/$name.txt" ] ||
 		die "no test set '$SET' for leg '$LEG' ($sets/$name.txt); sets: all full$(find "$sets" -name "$LEG-*.txt" | sed "s|.*/$LEG-\(.*\)\.txt$| \1|" | tr -d '\n')"
 	names "$sets/$name.txt" > "$list" ;;

@@ -97,6 +97,9 @@ for bad in 'BUG: kernel NULL pointer dereference, address: 0' 'Oops: 0000 [#1] S
 	{ good_log; echo "[host    17.00] [   16.500000] $bad"; } > "$T/log"
 	report >/dev/null && fail "report: '$bad' not caught" || pass "report: catches '${bad%% *} ${bad#* }'"
 done
+{ good_log; echo '[host    17.00] # waiting...[   16.500000] BUG: unable to handle page fault for address: 0'; } > "$T/log"
+report >/dev/null && fail "report: a kernel BUG after unterminated test output is missed" ||
+	pass "report: catches a kernel line that starts mid-line"
 { good_log; echo '[host    16.05] # WARNING: CPU: fake line printed by a test'; } > "$T/log"
 report >/dev/null && pass "report: a test's own output is not taken for a kernel line" || fail "report: test output misread"
 

@@ -1,0 +1,41 @@
+#!/bin/bash
+# The rig against a real guest (needs the kernel and selftests built): a test
+# that crashes and one that hangs are reported as failed, the next test still
+# runs, and a kernel that never reaches init is stopped and reported.
+. "$(dirname "$0")/lib.sh"
+OUT=${OUT:-$TOP/out}
+[ -s "$OUT/build/arch/x86/boot/bzImage" ] && [ -s "$OUT/kselftest/kselftest-list.txt" ] || {
+	fail "kernel and selftests are not built (make selftests)"; finish; exit 1; }
+
+# An install dir with two misbehaving "tests" around a real one.
+ks=$T/ks
+mkdir -p "$ks/kvm"
+cp -r "$OUT/kselftest/run_kselftest.sh" "$OUT/kselftest/kselftest" "$ks/"
+cp "$OUT/kselftest/kvm/settings" "$OUT/kselftest/kvm/fix_hypercall_test" "$ks/kvm/"
+for t in rig_crash rig_hang; do
+	gcc -O2 -Wall -Werror -static -o "$ks/kvm/$t" "$TOP/tests/guest/$t.c" || fail "cannot build $t"
+done
+printf 'kvm:rig_crash\nkvm:rig_hang\nkvm:fix_hypercall_test\n' > "$ks/kselftest-list.txt"
+printf 'rig_crash\nrig_hang\nfix_hypercall_test\n' > "$T/rigself"
+
+start=$SECONDS
+out=$(RIG_INSTALL=$ks RIG_TIMEOUT=5 OUT=$OUT "$TOP/scripts/run-leg.sh" svm "$T/rigself" 2>&1); rc=$?
+secs=$((SECONDS - start))
+[ $rc = 1 ] && pass "guest: a run with a crashing and a hanging test fails" || fail "guest: run exit $rc" "$out"
+grep -q 'svm: rig_crash .*FAIL (fail).*exit=139' <<<"$out" && pass "guest: crash reported (exit=139)" ||
+	fail "guest: crash not reported" "$out"
+grep -q 'svm: rig_hang .*FAIL (timeout).*TIMEOUT 5 seconds' <<<"$out" && pass "guest: hang timed out after 5 s" ||
+	fail "guest: hang not reported" "$out"
+grep -q 'svm: fix_hypercall_test .*PASS' <<<"$out" && pass "guest: the test after them still ran and passed" ||
+	fail "guest: run did not go on" "$out"
+grep -q 'svm: 1 passed, 2 failed, 0 skipped' <<<"$out" && pass "guest: counts" || fail "guest: counts" "$out"
+[ $secs -lt 120 ] && pass "guest: all in ${secs} s" || fail "guest: took ${secs} s"
+
+# A kernel that panics before init.
+start=$SECONDS
+out=$(RIG_INSTALL=$ks RIG_CMDLINE=rdinit=/nonexistent INIT_TIMEOUT=60 OUT=$OUT \
+	"$TOP/scripts/run-leg.sh" svm "$T/rigself" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q 'never reached init' <<<"$out" && grep -q 'Kernel panic' <<<"$out" &&
+	pass "guest: a kernel that panics before init is reported ($((SECONDS - start)) s)" ||
+	fail "guest: panic before init" "$out"
+finish
