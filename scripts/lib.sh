@@ -61,6 +61,21 @@ require_73_tree() {
 	[ "$ver" = "7.3" ] || die "'$t' is Linux $ver; this series is for Linux 7.3"
 }
 
+# The kernel command line every rig boot uses.
+# shellcheck disable=SC2034 # used by the scripts that source this
+RIG_BASE_CMDLINE="console=ttyS0,115200 printk.time=1 panic=-1 mitigations=off kvm.force_emulation_prefix=1"
+
+# The SVM leg's emulator: QEMU TCG, -cpu max (AMD SVM with nested paging),
+# single-threaded (multi-threaded TCG raced with the kernel's text patching).
+#   qemu_svm KERNEL INITRD CMDLINE  -> sets the array EMU
+# shellcheck disable=SC2034,SC2054 # EMU is used by callers; commas are QEMU syntax
+qemu_svm() {
+	EMU=(qemu-system-x86_64 -accel tcg,thread=single,tb-size=512 -cpu max
+	     -m "${RIG_MEM:-4G}" -smp 2 -display none -nodefaults -no-reboot
+	     -device isa-debug-exit,iobase=0xf4,iosize=0x04
+	     -kernel "$1" -initrd "$2" -append "$3")
+}
+
 # Run a command with the Debian packages it needs installed (as root).
 need_pkgs() {
 	local missing=() p

@@ -48,18 +48,13 @@ per_test=${RIG_TIMEOUT:-$(sed -n 's/^timeout=//p' "$INSTALL/kvm/settings")}
 INIT_TIMEOUT=${INIT_TIMEOUT:-240}
 SILENCE=${SILENCE:-$((per_test + 120))}
 TOTAL=${TOTAL:-$((INIT_TIMEOUT + ntests * (per_test + 15)))}
-CMDLINE="console=ttyS0,115200 printk.time=1 panic=-1 oops=panic mitigations=off"
-CMDLINE+=" kvm.force_emulation_prefix=1 ${RIG_CMDLINE:-}"
+CMDLINE="$RIG_BASE_CMDLINE oops=panic ${RIG_CMDLINE:-}"
 
 case $LEG in
 svm)
 	need_pkgs qemu-system-x86
-	# shellcheck disable=SC2054 # commas are QEMU option syntax
-	emu=(qemu-system-x86_64 -accel tcg,thread=single,tb-size=512 -cpu max
-	     -m "${RIG_MEM:-4G}" -smp 2 -display none -monitor none -nodefaults
-	     -no-reboot -serial stdio
-	     -device isa-debug-exit,iobase=0xf4,iosize=0x04
-	     -kernel "$KIMG" -initrd "$RES/$name.cpio" -append "$CMDLINE")
+	qemu_svm "$KIMG" "$RES/$name.cpio" "$CMDLINE"
+	emu=("${EMU[@]}" -monitor none -serial stdio)
 	;;
 *)
 	die "unknown leg '$LEG' (legs: svm)"
