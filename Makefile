@@ -18,6 +18,19 @@ export JOBS
 export KDEB_VERSION
 S := $(TOP)/scripts
 
+Makefile: ;
+
+ifeq ($(RIG_LOCKED),)
+# One make at a time per out/: re-run this make under a lock, so that two
+# runs never build into the same directories.
+GOALS := $(or $(MAKECMDGOALS),all)
+.PHONY: $(GOALS)
+$(firstword $(GOALS)):
+	@mkdir -p $(OUT)
+	@RIG_LOCKED=1 flock -n -E 75 $(OUT)/.lock $(MAKE) --no-print-directory $(GOALS); rc=$$?; \
+	  [ $$rc != 75 ] || echo "make: another make holds $(OUT)/.lock; wait for it to end" >&2; exit $$rc
+$(filter-out $(firstword $(GOALS)),$(GOALS)): ; @:
+else
 TARGETS := all deps source tree kernel selftests run check check-full baseline export \
 	   apply series boot static-checks clean clean-tree help
 .PHONY: $(TARGETS)
@@ -90,6 +103,6 @@ clean-tree:
 	rm -rf $(OUT)/linux
 
 # Anything else is a mistake: say so, instead of make's terse message.
-Makefile: ;
 %:
 	@echo "make: unknown target '$@' (targets: $(TARGETS))" >&2; exit 2
+endif

@@ -11,4 +11,7 @@ mkdir -p "$RES"
 grep -v '^[[:space:]]*\(#\|$\)' "$TOP/selftests/sets/svm-check.txt" | awk '{print $1}' > "$RES/boot.list"
 "$TOP/scripts/mkinitramfs.sh" "$BUILD" "$OUT/kselftest" "$RES/boot.list" "$RES/boot.cpio"
 qemu_svm "$KIMG" "$RES/boot.cpio" "$RIG_BASE_CMDLINE rig.shell"
-exec "${EMU[@]}" -serial mon:stdio
+rc=0
+"${EMU[@]}" -serial mon:stdio || rc=$?
+# isa-debug-exit: the guest's clean power-off (value 0) makes QEMU exit 1.
+[ $rc = 1 ] || [ $rc = 0 ] || die "QEMU exited with status $rc"

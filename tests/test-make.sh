@@ -3,13 +3,20 @@
 # non-zero exit.
 . "$(dirname "$0")/lib.sh"
 
-expect_fail "make: unknown target" "unknown target 'frobnicate'" make -s -C "$TOP" frobnicate
-expect_fail "make apply: no KSRC" "KSRC is empty" make -s -C "$TOP" apply KSRC=
+expect_fail "make: unknown target" "unknown target 'frobnicate'" make -s -C "$TOP" frobnicate OUT="$T/o"
+expect_fail "make apply: no KSRC" "KSRC is empty" make -s -C "$TOP" apply KSRC= OUT="$T/o"
 expect_fail "make apply: KSRC missing" "KSRC=/nonexistent/linux does not exist" \
-	make -s -C "$TOP" apply KSRC=/nonexistent/linux
+	make -s -C "$TOP" apply KSRC=/nonexistent/linux OUT="$T/o"
 fake_tree "$T/old" 2
-expect_fail "make apply: KSRC not 7.3" "is Linux 7.2" make -s -C "$TOP" apply KSRC="$T/old"
+expect_fail "make apply: KSRC not 7.3" "is Linux 7.2" make -s -C "$TOP" apply KSRC="$T/old" OUT="$T/o"
 expect_fail "make tree: KSRC not 7.3" "is Linux 7.2" make -s -C "$TOP" tree KSRC="$T/old" OUT="$T/out"
+# Two makes on one out/: the second is refused at once, with a message.
+mkdir -p "$T/locked"
+flock "$T/locked/.lock" sleep 30 & holder=$!
+sleep 0.5
+expect_fail "make: a second make on the same out/ is refused" "another make holds .*\.lock" \
+	env -u RIG_LOCKED make -s -C "$TOP" tree OUT="$T/locked"
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
 # Unreachable archive, nothing cached: a clear error, fast.
 start=$SECONDS
 expect_fail "fetch: unreachable archive" "cannot reach the Debian archive" \
