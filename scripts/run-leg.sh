@@ -20,7 +20,7 @@ name=$LEG-${SET##*/}
 list=$RES/$name.list
 
 sets=$TOP/selftests/sets
-names() { grep -v '^[[:space:]]*\(#\|$\)' "$@" | awk '{print $1}'; }
+names() { grep -hv '^[[:space:]]*\(#\|$\)' "$@" | awk '{print $1}'; }
 case $SET in
 all)	# every test that was built
 	sed -n 's/^kvm://p' "$INSTALL/kselftest-list.txt" > "$list" ;;
