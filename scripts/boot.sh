@@ -8,7 +8,7 @@ KIMG=$BUILD/arch/x86/boot/bzImage
 [ -s "$KIMG" ] || die "no kernel image at $KIMG: run 'make kernel' first"
 [ -t 0 ] || die "make boot needs a terminal"
 mkdir -p "$RES"
-grep -v '^[[:space:]]*\(#\|$\)' "$TOP/selftests/sets/svm-check.txt" | awk '{print $1}' > "$RES/boot.list"
+list_names "$TOP/selftests/sets/svm-check.txt" > "$RES/boot.list"
 "$TOP/scripts/mkinitramfs.sh" "$BUILD" "$OUT/kselftest" "$RES/boot.list" "$RES/boot.cpio"
 qemu_svm "$KIMG" "$RES/boot.cpio" "$RIG_BASE_CMDLINE rig.shell"
 rc=0

@@ -61,6 +61,10 @@ require_73_tree() {
 	[ "$ver" = "7.3" ] || die "'$t' is Linux $ver; this series is for Linux 7.3"
 }
 
+# The test names of list files (sets, known failures): first word of each
+# line that is not blank or a comment.
+list_names() { grep -hv '^[[:space:]]*\(#\|$\)' "$@" | awk '{print $1}'; }
+
 # The kernel command line every rig boot uses.
 # shellcheck disable=SC2034 # used by the scripts that source this
 RIG_BASE_CMDLINE="console=ttyS0,115200 printk.time=1 panic=-1 mitigations=off kvm.force_emulation_prefix=1"

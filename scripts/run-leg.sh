@@ -20,7 +20,6 @@ name=$LEG-${SET##*/}
 list=$RES/$name.list
 
 sets=$TOP/selftests/sets
-names() { grep -hv '^[[:space:]]*\(#\|$\)' "$@" | awk '{print $1}'; }
 case $SET in
 all)	# every test that was built
 	sed -n 's/^kvm://p' "$INSTALL/kselftest-list.txt" > "$list" ;;
@@ -29,14 +28,14 @@ full)	# every test that passed on the unpatched kernel, the known failures,
 	base=$TOP/selftests/baseline/$LEG.tsv
 	[ -f "$base" ] || die "no baseline for leg '$LEG' ($base): run 'make baseline' first"
 	{ awk -F'\t' '$2 == "pass" {print $1}' "$base"
-	  names "$TOP/selftests/known-failures/$LEG.txt" "$sets/$LEG-check.txt"; } |
+	  list_names "$TOP/selftests/known-failures/$LEG.txt" "$sets/$LEG-check.txt"; } |
 		awk '!seen[$0]++' > "$list" ;;
 */*)	# a list file given by path (the rig's own tests)
 	[ -f "$SET" ] || die "no test list $SET"
-	names "$SET" > "$list" ;;
+	list_names "$SET" > "$list" ;;
 *)	[ -f "$sets/$name.txt" ] ||
 		die "no test set '$SET' for leg '$LEG' ($sets/$name.txt); sets: all full$(find "$sets" -name "$LEG-*.txt" | sed "s|.*/$LEG-\(.*\)\.txt$| \1|" | tr -d '\n')"
-	names "$sets/$name.txt" > "$list" ;;
+	list_names "$sets/$name.txt" > "$list" ;;
 esac
 ntests=$(wc -l < "$list")
 
