@@ -32,7 +32,7 @@ $(firstword $(GOALS)):
 $(filter-out $(firstword $(GOALS)),$(GOALS)): ; @:
 else
 TARGETS := all deps source tree kernel selftests run check check-full baseline export \
-	   apply series boot static-checks clean clean-tree help
+	   apply series series-check mutation-check boot static-checks clean clean-tree help
 .PHONY: $(TARGETS)
 
 all: run
@@ -46,6 +46,8 @@ help:
 	@echo "  make apply KSRC=/path   apply the series to your 7.3 tree (all or nothing)"
 	@echo "  make series       git format-patch series + cover letter in out/series/"
 	@echo "  make export       write the commits of out/linux back as the series (kernel/series)"
+	@echo "  make series-check checkpatch --strict + every patch builds (modules and rig configs)"
+	@echo "  make mutation-check  shm_append_test must notice checks removed from the kernel"
 	@echo "  make boot         interactive shell in the built kernel under QEMU"
 	@echo "  make source|tree|kernel|selftests   single steps"
 	@echo "  make clean        remove out/ (caches in CACHE_DIR stay)"
@@ -89,6 +91,12 @@ series: tree
 
 export:
 	@$(S)/export-series.sh
+
+series-check: tree
+	@$(S)/run-tests.sh series $(S)/series-check.sh
+
+mutation-check: selftests
+	@$(S)/mutation-check.sh
 
 boot: selftests
 	@$(S)/boot.sh

@@ -1,13 +1,16 @@
 #!/bin/bash
 # Configure and build a bzImage out of tree, through ccache.
-#   build-kernel.sh SRC BUILD FRAGMENT... [-- MAKE-TARGETS...]
+#   build-kernel.sh [--no-selftests-config] SRC BUILD FRAGMENT... [-- MAKE-TARGETS...]
 # The config is x86_64_defconfig + kvm_guest.config + the KVM selftests' own
-# config + the given fragments; every symbol of the given fragments and of the
-# selftests' config must survive olddefconfig, or the build stops
-# (kvm_guest.config is generic, with s390 symbols: merged, not checked).
+# config (unless --no-selftests-config: it asks for KVM=y) + the given
+# fragments; every symbol of the given fragments and of the selftests' config
+# must survive olddefconfig, or the build stops (kvm_guest.config is generic,
+# with s390 symbols: merged, not checked).
 . "$(dirname "$0")/lib.sh"
 
-[ $# -ge 3 ] || die "usage: $0 SRC BUILD FRAGMENT... [-- TARGETS...]"
+selftests_config=1
+[ "${1:-}" = --no-selftests-config ] && { selftests_config=0; shift; }
+[ $# -ge 3 ] || die "usage: $0 [--no-selftests-config] SRC BUILD FRAGMENT... [-- TARGETS...]"
 SRC=$(cd "$1" && pwd) || die "no kernel tree at $1"; shift
 BUILD=$1; shift
 frags=()
@@ -32,8 +35,9 @@ export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig KBUILD_BUILD_VERSION=1
 JOBS=${JOBS:-$(nproc)}
 kmake() { make -s -C "$SRC" O="$BUILD" CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"; }
 
-all_frags=("$SRC/kernel/configs/kvm_guest.config"
-	   "$SRC/tools/testing/selftests/kvm/config" "${frags[@]}")
+checked=("${frags[@]}")
+[ $selftests_config = 1 ] && checked=("$SRC/tools/testing/selftests/kvm/config" "${frags[@]}")
+all_frags=("$SRC/kernel/configs/kvm_guest.config" "${checked[@]}")
 stamp=$(cat "${all_frags[@]}" | sha256sum | cut -c1-16)
 if [ ! -f "$BUILD/.config" ] || [ "$(cat "$BUILD/.rig-config-stamp" 2>/dev/null)" != "$stamp" ]; then
 	log "configuring $BUILD (x86_64_defconfig + ${#all_frags[@]} fragments)"
@@ -43,7 +47,7 @@ if [ ! -f "$BUILD/.config" ] || [ "$(cat "$BUILD/.rig-config-stamp" 2>/dev/null)
 	kmake olddefconfig >/dev/null
 	# Every symbol asked for must have survived.
 	bad=0
-	for f in "$SRC/tools/testing/selftests/kvm/config" "${frags[@]}"; do
+	for f in "${checked[@]}"; do
 		while IFS= read -r l; do
 			if [[ $l =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
 				grep -qxF "$l" "$BUILD/.config" || {

@@ -21,6 +21,7 @@ step() {
 	fi
 }
 step "kernel tree" "$TOP/scripts/prepare-tree.sh" &&
+{ "$TOP/scripts/run-tests.sh" series "$TOP/scripts/series-check.sh" || true; } &&
 step "kernel build" "$TOP/scripts/build-kernel.sh" "$OUT/linux" "$OUT/build" "$TOP/kernel/config/rig.config" &&
 step "selftests build" "$TOP/scripts/build-selftests.sh" "$OUT/linux" "$OUT/build" "$OUT/kselftest" &&
 { "$TOP/scripts/run-leg.sh" svm check || true; } &&
@@ -28,7 +29,7 @@ step "selftests build" "$TOP/scripts/build-selftests.sh" "$OUT/linux" "$OUT/buil
 
 np=0 nf=0 ns=0
 echo "=== summary ($((SECONDS - start)) s) ==="
-for c in static svm-check rig; do
+for c in static series svm-check rig; do
 	if [ -f "$RES/$c.counts" ]; then
 		read -r p f s _ < "$RES/$c.counts"
 		echo "${c%-check}: $p passed, $f failed, $s skipped"
