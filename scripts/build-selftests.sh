@@ -27,4 +27,14 @@ make -s -C "$SRC/tools/testing/selftests" -j"$JOBS" O="$BUILD" TARGETS=kvm ARCH=
 	die "selftests build failed; full log: $BUILD/.selftests.log"
 }
 [ -s "$INSTALL/kselftest-list.txt" ] || die "selftests install left no kselftest-list.txt"
+
+# The standalone VMM of qemu-glue/ runs as one more test, where the headers
+# carry the series (not on the unpatched kernel of the baseline).
+if grep -q KVM_CAP_SHM_APPEND "$BUILD/usr/include/linux/kvm.h"; then
+	gcc -Wall -Werror -I"$BUILD/usr/include" "$TOP/uapi/abi_check.c" -o "$BUILD/abi_check" ||
+		die "uapi/abi_check.c: the series' uapi does not match its documented ABI"
+	ccache gcc -O2 -Wall -Wextra -Werror -static -I"$BUILD/usr/include" \
+		"$TOP/qemu-glue/shm-vmm/shm_vmm.c" -o "$INSTALL/kvm/shm_vmm" || die "qemu-glue/shm-vmm build failed"
+	echo "kvm:shm_vmm" >> "$INSTALL/kselftest-list.txt"
+fi
 log "built $(grep -c '^kvm:' "$INSTALL/kselftest-list.txt") KVM selftests in $((SECONDS - start)) s"

@@ -4,6 +4,7 @@
 #    output, except FILE_PATH_CHANGES ("does MAINTAINERS need updating?")
 #    for a patch that adds files, accepted only if get_maintainer.pl shows
 #    an existing MAINTAINERS entry (with a mailing list) for every added file;
+#  - `make apply` on a pristine copy of the base gives the tree `git am` made;
 #  - every patch builds (bisectable): in a git worktree of $OUT/linux, each
 #    commit rig-base..HEAD compiles arch/x86/kvm/ with KVM_INTEL=m KVM_AMD=m
 #    KVM_WERROR=y and TDX/SEV on (kernel/config/modules.config), and with the
@@ -56,6 +57,24 @@ if [ ! -d "$WT/.git" ] && [ ! -f "$WT/.git" ]; then
 	git -C "$LINUX" worktree prune
 	git -C "$LINUX" worktree add -q --detach "$WT" rig-base || die "git worktree add failed"
 fi
+
+# make apply on a pristine copy of the base (the worktree at rig-base) must
+# give exactly the tree that git am made.
+git -C "$WT" checkout -q -f --detach rig-base
+added=$(git -C "$LINUX" diff --name-only --diff-filter=A rig-base HEAD)
+mapfile -t touched < <(git -C "$LINUX" diff --name-only rig-base HEAD)
+# shellcheck disable=SC2086 # one path a word
+[ -z "$added" ] || (cd "$WT" && rm -f $added)
+if "$TOP/scripts/apply-series.sh" "$WT" >"$OUT/series-apply.log" 2>&1 &&
+   git -C "$WT" add -A -f -- "${touched[@]}" &&
+   git -C "$WT" diff --cached --quiet "$(git -C "$LINUX" rev-parse HEAD)"; then
+	pass "make apply on a pristine base gives the same tree as git am ($(git -C "$WT" diff --cached --stat rig-base | tail -n1 | sed 's/^ *//'))"
+else
+	sed 's/^/# /' "$OUT/series-apply.log"
+	fail "make apply on a pristine base"
+fi
+git -C "$WT" reset -q --hard
+
 i=0
 for c in $commits; do
 	i=$((i + 1))
