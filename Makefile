@@ -68,20 +68,23 @@ kernel: tree
 selftests: kernel
 	@$(S)/build-selftests.sh $(OUT)/linux $(OUT)/build $(OUT)/kselftest
 
+# Legs: svm (QEMU TCG) and vmx (Bochs); LEGS=svm runs one.
+LEGS ?= svm vmx
+
 run: selftests
-	@$(S)/run-leg.sh svm check
+	@rc=0; for l in $(LEGS); do $(S)/run-leg.sh $$l check || rc=1; done; exit $$rc
 
 check: deps
 	@$(S)/check.sh
 
 check-full: selftests
-	@$(S)/run-leg.sh svm full
+	@rc=0; for l in $(LEGS); do $(S)/run-leg.sh $$l full || rc=1; done; exit $$rc
 
 # On the unpatched kernel: out/linux is reset to the base for it.
 baseline: deps
 	@mkdir -p $(OUT) && : > $(OUT)/empty.series
 	@SERIES=$(OUT)/empty.series $(MAKE) -s selftests
-	@$(S)/record-baseline.sh svm
+	@for l in $(LEGS); do $(S)/record-baseline.sh $$l || exit 1; done
 
 apply: deps
 	@$(S)/apply-series.sh "$(KSRC)"

@@ -25,11 +25,12 @@ step "kernel tree" "$TOP/scripts/prepare-tree.sh" &&
 step "kernel build" "$TOP/scripts/build-kernel.sh" "$OUT/linux" "$OUT/build" "$TOP/kernel/config/rig.config" &&
 step "selftests build" "$TOP/scripts/build-selftests.sh" "$OUT/linux" "$OUT/build" "$OUT/kselftest" &&
 { "$TOP/scripts/run-leg.sh" svm check || true; } &&
+{ "$TOP/scripts/run-leg.sh" vmx check || true; } &&
 { "$TOP/scripts/run-tests.sh" rig "$TOP/tests/rig-guest.sh" || true; }
 
 np=0 nf=0 ns=0
 echo "=== summary ($((SECONDS - start)) s) ==="
-for c in static series svm-check rig; do
+for c in static series svm-check vmx-check rig; do
 	if [ -f "$RES/$c.counts" ]; then
 		read -r p f s _ < "$RES/$c.counts"
 		echo "${c%-check}: $p passed, $f failed, $s skipped"

@@ -17,35 +17,6 @@ APTDIR=$CACHE_DIR/apt
 DEBDIR=$CACHE_DIR/debs
 mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$DEBDIR"
 
-# The Debian mirror the system's apt already uses (DEBIAN_MIRROR overrides).
-system_mirror() {
-	local f uri
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		uri=$(awk '/^URIs:/ {for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) {print $i; exit}}' "$f")
-		[ -n "$uri" ] && { echo "${uri%/}"; return 0; }
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		uri=$(awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^https?:\/\/.*\/debian\/?$/) {print $i; exit}}' "$f")
-		[ -n "$uri" ] && { echo "${uri%/}"; return 0; }
-	done
-	return 1
-}
-
-apt_private() {
-	apt-get -q \
-		-o Dir::Etc::sourcelist="$APTDIR/sources.list" \
-		-o Dir::Etc::sourceparts=/dev/null \
-		-o Dir::State::Lists="$APTDIR/lists" \
-		-o Dir::Cache="$APTDIR/cache" \
-		-o Dir::State::status=/var/lib/dpkg/status \
-		-o APT::Sandbox::User=root \
-		-o Acquire::Retries=2 \
-		-o Acquire::http::Timeout=30 \
-		"$@"
-}
-
 deb_for() { echo "$DEBDIR/${KDEB_PKG}_${1//:/%3a}_all.deb"; }
 
 version=$KDEB_VERSION

@@ -80,6 +80,38 @@ qemu_svm() {
 	     -kernel "$1" -initrd "$2" -append "$3")
 }
 
+# The VMX leg's emulator: Bochs (scripts/build-bochs.sh), Skylake-X with VMX,
+# EPT, VPID, unrestricted guest, booting an isolinux ISO. Headless: the serial
+# port goes to stdout, Bochs' own log to a file; a panic is fatal (exit), no
+# debugger prompt. `clock: sync=none`: guest time is emulated instruction
+# time, so the TSC must be told its real rate (tsc_early_khz = ips / 1000).
+#   bochs_vmx BOCHS ISO RCFILE LOGFILE  -> writes RCFILE, sets the array EMU
+BOCHS_IPS=${BOCHS_IPS:-100000000}
+# Bochs reports a wrong XSAVES size for AVX-512 state (the kernel oopses at
+# boot); PML under Bochs stalls dirty logging.
+# shellcheck disable=SC2034 # used by the scripts that source this
+BOCHS_CMDLINE="clearcpuid=avx512f tsc_early_khz=$((BOCHS_IPS / 1000)) kvm_intel.pml=0"
+# shellcheck disable=SC2034 # EMU is used by callers
+bochs_vmx() {
+	cat > "$3" <<-EOF
+	megs: ${RIG_BOCHS_MEGS:-2048}
+	cpu: model=corei7_skylake_x, count=1, ips=$BOCHS_IPS, reset_on_triple_fault=0
+	romimage: file=${RIG_BOCHS_ROM:-/usr/share/bochs/BIOS-bochs-latest}
+	vgaromimage: file=/usr/share/vgabios/vgabios.bin
+	ata0-master: type=cdrom, path="$2", status=inserted
+	boot: cdrom
+	com1: enabled=1, mode=file, dev=/dev/stdout
+	display_library: nogui
+	clock: sync=none, time0=1767225600
+	log: $4
+	panic: action=fatal
+	error: action=report, cpu0=ignore
+	info: action=ignore
+	debug: action=ignore
+	EOF
+	EMU=("$1" -q -f "$3")
+}
+
 # Run a command with the Debian packages it needs installed (as root).
 need_pkgs() {
 	local missing=() p
@@ -97,4 +129,35 @@ need_pkgs() {
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 ||
 			die "apt-get install ${missing[*]} failed"
 	fi
+}
+
+# The Debian mirror the system's apt already uses (DEBIAN_MIRROR overrides).
+system_mirror() {
+	local f uri
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		uri=$(awk '/^URIs:/ {for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) {print $i; exit}}' "$f")
+		[ -n "$uri" ] && { echo "${uri%/}"; return 0; }
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		uri=$(awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^https?:\/\/.*\/debian\/?$/) {print $i; exit}}' "$f")
+		[ -n "$uri" ] && { echo "${uri%/}"; return 0; }
+	done
+	return 1
+}
+
+# apt-get with the private configuration in $APTDIR (sources.list, lists,
+# cache): the system's apt sources are read, never written.
+apt_private() {
+	apt-get -q \
+		-o Dir::Etc::sourcelist="$APTDIR/sources.list" \
+		-o Dir::Etc::sourceparts=/dev/null \
+		-o Dir::State::Lists="$APTDIR/lists" \
+		-o Dir::Cache="$APTDIR/cache" \
+		-o Dir::State::status=/var/lib/dpkg/status \
+		-o APT::Sandbox::User=root \
+		-o Acquire::Retries=2 \
+		-o Acquire::http::Timeout=30 \
+		"$@"
 }

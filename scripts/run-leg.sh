@@ -2,7 +2,8 @@
 # Boot the built kernel under an emulator with a set of KVM selftests and
 # report the results.
 #   run-leg.sh LEG SET
-# LEG: svm (QEMU TCG, -cpu max: AMD SVM with nested paging).
+# LEG: svm (QEMU TCG, -cpu max: AMD SVM with nested paging), or
+#      vmx (Bochs, Skylake-X: Intel VMX with EPT; booted from an ISO).
 # SET: a list in selftests/sets/LEG-SET.txt, or a path to a list; "full": every test that passed
 #      in selftests/baseline/LEG.tsv plus the known failures and the default
 #      set; "all": every built test, outcomes recorded, not judged (baseline).
@@ -55,14 +56,33 @@ svm)
 	qemu_svm "$KIMG" "$RES/$name.cpio" "$CMDLINE"
 	emu=("${EMU[@]}" -monitor none -serial stdio)
 	;;
+vmx)
+	need_pkgs bochsbios vgabios
+	bochs=$("$TOP/scripts/build-bochs.sh") || die "no Bochs to run the vmx leg (see above)"
+	"$TOP/scripts/mkiso.sh" "$KIMG" "$RES/$name.cpio" "$CMDLINE $BOCHS_CMDLINE" "$RES/$name.iso"
+	bochs_vmx "$bochs" "$RES/$name.iso" "$RES/$name.bochsrc" "$RES/$name.bochs.log"
+	emu=("${EMU[@]}")
+	;;
 *)
-	die "unknown leg '$LEG' (legs: svm)"
+	die "unknown leg '$LEG' (legs: svm vmx)"
 	;;
 esac
 
 log "$LEG: booting with $ntests test(s) of set '$SET' (limits: init ${INIT_TIMEOUT}s, silence ${SILENCE}s, total ${TOTAL}s)"
 "$TOP/scripts/console.py" --prefix "$LEG: " --log "$RES/$name.log" --status "$RES/$name.status" \
 	--init-timeout "$INIT_TIMEOUT" --silence "$SILENCE" --total "$TOTAL" -- "${emu[@]}"
+
+# Bochs ends on the guest's ACPI power-off through its panic handler
+# ("soft power off", exit 1); any other panic is Bochs failing.
+if [ "$LEG" = vmx ]; then
+	panic=$(grep -a '>>PANIC<<' "$RES/$name.bochs.log" 2>/dev/null | grep -v 'soft power off' | head -n1 || true)
+	[ -z "$panic" ] || python3 - "$RES/$name.status" "$panic" <<-'PY'
+		import json, sys
+		s = json.load(open(sys.argv[1]))
+		s['killed'] = 'Bochs panicked: ' + sys.argv[2].split('>>PANIC<<', 1)[1].strip()
+		json.dump(s, open(sys.argv[1], 'w'))
+	PY
+fi
 
 args=(--leg "$LEG" --vendor "$LEG" --log "$RES/$name.log" --status "$RES/$name.status" --list "$list"
       --tsv "$RES/$name.tsv" --counts "$RES/$name.counts")

@@ -38,4 +38,20 @@ out=$(RIG_INSTALL=$ks RIG_CMDLINE=rdinit=/nonexistent INIT_TIMEOUT=60 OUT=$OUT \
 [ $rc = 1 ] && grep -q 'never reached init' <<<"$out" && grep -q 'Kernel panic' <<<"$out" &&
 	pass "guest: a kernel that panics before init is reported ($((SECONDS - start)) s)" ||
 	fail "guest: panic before init" "$out"
+
+# --- the Bochs VMX leg: bad input ends with a clear message, never a hang ---
+start=$SECONDS
+out=$(RIG_INSTALL=$ks RIG_BOCHS_ROM=/nonexistent/BIOS OUT=$OUT "$TOP/scripts/run-leg.sh" vmx "$T/rigself" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "vmx: FAIL run stopped: Bochs panicked: ROM: couldn't open ROM image file '/nonexistent/BIOS'" <<<"$out" &&
+	pass "vmx: Bochs panicking is reported ($((SECONDS - start)) s)" || fail "vmx: Bochs panic" "$out"
+out=$(CACHE_DIR=$T/cache DEBIAN_MIRROR=http://127.0.0.1:9/debian RIG_INSTALL=$ks OUT=$OUT \
+	"$TOP/scripts/run-leg.sh" vmx "$T/rigself" 2>&1); rc=$?
+[ $rc != 0 ] && grep -q 'cannot reach the Debian archive' <<<"$out" && grep -q 'no Bochs to run the vmx leg' <<<"$out" &&
+	pass "vmx: no Bochs (source unreachable) is a clear error" || fail "vmx: no Bochs" "$out"
+start=$SECONDS
+out=$(RIG_INSTALL=$ks RIG_CMDLINE=rdinit=/nonexistent INIT_TIMEOUT=60 OUT=$OUT \
+	"$TOP/scripts/run-leg.sh" vmx "$T/rigself" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q 'never reached init' <<<"$out" && grep -q 'Kernel panic' <<<"$out" &&
+	pass "vmx: a kernel that panics before init is reported ($((SECONDS - start)) s)" ||
+	fail "vmx: panic before init" "$out"
 finish
