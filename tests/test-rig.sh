@@ -122,4 +122,28 @@ good_log | sed 's/kvm ready: svm npt=Y/kvm ready: vmx ept=Y/' > "$T/log"
 out=$(report); rc=$?
 [ $rc = 1 ] && grep -q 'expected KVM on svm' <<<"$out" && pass "report: KVM on the wrong vendor fails the leg" ||
 	fail "report: vendor" "$out"
+
+# --- the VMX leg's pieces that need no emulator ---
+printf 'kernel' > "$T/bz"; printf 'initrd' > "$T/rd"
+expect_fail "mkiso: a missing kernel is named" 'no kernel image at /nonexistent' \
+	"$S/mkiso.sh" /nonexistent "$T/rd" "console=ttyS0" "$T/x.iso"
+expect_fail "mkiso: a command line isolinux would cut is refused" 'command line too long' \
+	"$S/mkiso.sh" "$T/bz" "$T/rd" "$(printf 'x%.0s' $(seq 300))" "$T/x.iso"
+if "$S/mkiso.sh" "$T/bz" "$T/rd" "console=ttyS0 rig.marker=42" "$T/x.iso" 2>"$T/err" &&
+   xorriso -indev "$T/x.iso" -osirrox on -extract /isolinux/isolinux.cfg "$T/cfg" >/dev/null 2>&1 &&
+   grep -q 'APPEND initrd=/initrd console=ttyS0 rig.marker=42' "$T/cfg"; then
+	pass "mkiso: the ISO boots the kernel with the initramfs and the command line"
+else fail "mkiso: ISO content" "$(cat "$T/err" "$T/cfg" 2>/dev/null)"; fi
+(
+	. "$S/lib.sh"
+	bochs_vmx /usr/bin/bochs-stand-in "$T/x.iso" "$T/bochsrc" "$T/bochs.log"
+	echo "${EMU[*]}" > "$T/emu"
+)
+for want in 'display_library: nogui' 'panic: action=fatal' 'com1: enabled=1, mode=file, dev=/dev/stdout' \
+	    'cpu: model=corei7_skylake_x' "ata0-master: type=cdrom, path=\"$T/x.iso\"" 'clock: sync=none' \
+	    "log: $T/bochs.log"; do
+	grep -qF "$want" "$T/bochsrc" && pass "bochsrc: $want" || fail "bochsrc lacks '$want'" "$(cat "$T/bochsrc")"
+done
+grep -qx "/usr/bin/bochs-stand-in -q -f $T/bochsrc" "$T/emu" && pass "bochs: run quietly with the generated bochsrc" ||
+	fail "bochs command line" "$(cat "$T/emu")"
 finish
