@@ -123,10 +123,10 @@ need_pkgs() {
 	[ "$(id -u)" = 0 ] ||
 		die "missing Debian packages: ${missing[*]} (run as root, or install them)"
 	log "installing ${missing[*]}"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2; then
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; then
 		apt-get update -q >&2 ||
 			die "apt-get update failed: cannot install ${missing[*]}"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
 			die "apt-get install ${missing[*]} failed"
 	fi
 }
