@@ -63,7 +63,7 @@ tree: deps
 	@$(S)/prepare-tree.sh
 
 kernel: tree
-	@$(S)/build-kernel.sh $(OUT)/linux $(OUT)/build $(TOP)/kernel/config/rig.config
+	@$(S)/build-kernel.sh --rig $(OUT)/linux $(OUT)/build
 
 selftests: kernel
 	@$(S)/build-selftests.sh $(OUT)/linux $(OUT)/build $(OUT)/kselftest

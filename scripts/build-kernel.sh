@@ -1,16 +1,32 @@
 #!/bin/bash
 # Configure and build a bzImage out of tree, through ccache.
-#   build-kernel.sh [--no-selftests-config] SRC BUILD FRAGMENT... [-- MAKE-TARGETS...]
-# The config is x86_64_defconfig + kvm_guest.config + the KVM selftests' own
-# config (unless --no-selftests-config: it asks for KVM=y) + the given
-# fragments; every symbol of the given fragments and of the selftests' config
-# must survive olddefconfig, or the build stops (kvm_guest.config is generic,
-# with s390 symbols: merged, not checked).
+#   build-kernel.sh [--base allnoconfig] [--no-selftests-config] SRC BUILD FRAGMENT...
+#                   [-- MAKE-TARGETS...]
+# The config is a base + the KVM selftests' own config (unless
+# --no-selftests-config: it asks for KVM=y) + the given fragments. The base
+# is x86_64_defconfig + kvm_guest.config (the maintainers' build of
+# series-check), or with --base allnoconfig nothing but the fragments (the
+# rig's slim kernel). Every symbol of the given fragments and of the
+# selftests' config must survive olddefconfig, or the build stops naming it
+# (kvm_guest.config is generic, with s390 symbols: merged, not checked).
+#   build-kernel.sh --rig SRC BUILD [-- MAKE-TARGETS...]
+# is the rig's kernel: --base allnoconfig SRC BUILD kernel/config/rig.config.
 . "$(dirname "$0")/lib.sh"
 
-selftests_config=1
-[ "${1:-}" = --no-selftests-config ] && { selftests_config=0; shift; }
-[ $# -ge 3 ] || die "usage: $0 [--no-selftests-config] SRC BUILD FRAGMENT... [-- TARGETS...]"
+selftests_config=1 base=x86_64_defconfig
+if [ "${1:-}" = --rig ]; then
+	[ $# -ge 3 ] || die "usage: $0 --rig SRC BUILD [-- TARGETS...]"
+	set -- --base allnoconfig "$2" "$3" "$TOP/kernel/config/rig.config" "${@:4}"
+fi
+while [ $# -gt 0 ]; do
+	case $1 in
+	--no-selftests-config) selftests_config=0; shift ;;
+	--base) [ "${2:-}" = allnoconfig ] || die "--base: only allnoconfig is supported, not '${2:-}'"
+		base=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 3 ] || die "usage: $0 [--base allnoconfig] [--no-selftests-config] SRC BUILD FRAGMENT... [-- TARGETS...]"
 SRC=$(cd "$1" && pwd) || die "no kernel tree at $1"; shift
 BUILD=$1; shift
 frags=()
@@ -37,11 +53,12 @@ kmake() { make -s -C "$SRC" O="$BUILD" CC="ccache gcc" HOSTCC="ccache gcc" -j"$J
 
 checked=("${frags[@]}")
 [ $selftests_config = 1 ] && checked=("$SRC/tools/testing/selftests/kvm/config" "${frags[@]}")
-all_frags=("$SRC/kernel/configs/kvm_guest.config" "${checked[@]}")
-stamp=$(cat "${all_frags[@]}" | sha256sum | cut -c1-16)
+all_frags=("${checked[@]}")
+[ "$base" = allnoconfig ] || all_frags=("$SRC/kernel/configs/kvm_guest.config" "${checked[@]}")
+stamp=$({ echo "$base"; cat "${all_frags[@]}"; } | sha256sum | cut -c1-16)
 if [ ! -f "$BUILD/.config" ] || [ "$(cat "$BUILD/.rig-config-stamp" 2>/dev/null)" != "$stamp" ]; then
-	log "configuring $BUILD (x86_64_defconfig + ${#all_frags[@]} fragments)"
-	kmake x86_64_defconfig >/dev/null
+	log "configuring $BUILD ($base + ${#all_frags[@]} fragments)"
+	kmake "$base" >/dev/null
 	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" "${all_frags[@]}" \
 		>"$BUILD/.merge_config.log" 2>&1 || { cat "$BUILD/.merge_config.log" >&2; die "merge_config.sh failed"; }
 	kmake olddefconfig >/dev/null

@@ -22,7 +22,7 @@ step() {
 }
 step "kernel tree" "$TOP/scripts/prepare-tree.sh" &&
 { "$TOP/scripts/run-tests.sh" series "$TOP/scripts/series-check.sh" || true; } &&
-step "kernel build" "$TOP/scripts/build-kernel.sh" "$OUT/linux" "$OUT/build" "$TOP/kernel/config/rig.config" &&
+step "kernel build" "$TOP/scripts/build-kernel.sh" --rig "$OUT/linux" "$OUT/build" &&
 step "selftests build" "$TOP/scripts/build-selftests.sh" "$OUT/linux" "$OUT/build" "$OUT/kselftest" &&
 { "$TOP/scripts/run-leg.sh" svm check || true; } &&
 { "$TOP/scripts/run-leg.sh" vmx check || true; } &&

@@ -19,7 +19,7 @@ restore() { git -C "$LINUX" checkout -q -- $files; }
 trap restore EXIT
 patch -s -d "$LINUX" -p1 < "$MUT" || die "$MUT does not apply to $LINUX"
 
-"$TOP/scripts/build-kernel.sh" "$LINUX" "$OUT/build" "$TOP/kernel/config/rig.config"
+"$TOP/scripts/build-kernel.sh" --rig "$LINUX" "$OUT/build"
 list=$(mktemp); echo shm_append_test > "$list"
 "$TOP/scripts/run-leg.sh" svm "$list" >/dev/null 2>&1 || true
 rm -f "$list"

@@ -87,9 +87,12 @@ for c in $commits; do
 	git -C "$LINUX" checkout -q --detach "$c" || die "checkout of $c failed"
 	subj=$(git -C "$LINUX" log -1 --format=%s)
 	for cfg in modules:build-mod rig:build; do
-		frag=$TOP/kernel/config/${cfg%%:*}.config
-		opt=(); [ "${cfg%%:*}" = modules ] && opt=(--no-selftests-config)
-		if "$TOP/scripts/build-kernel.sh" "${opt[@]}" "$LINUX" "$OUT/${cfg#*:}" "$frag" -- arch/x86/kvm/ \
+		if [ "${cfg%%:*}" = modules ]; then
+			args=(--no-selftests-config "$LINUX" "$OUT/${cfg#*:}" "$TOP/kernel/config/modules.config")
+		else
+			args=(--rig "$LINUX" "$OUT/${cfg#*:}")
+		fi
+		if "$TOP/scripts/build-kernel.sh" "${args[@]}" -- arch/x86/kvm/ \
 			>"$OUT/series-${cfg%%:*}.log" 2>&1; then
 			pass "patch $i builds arch/x86/kvm/ (${cfg%%:*} config): $subj"
 		else
