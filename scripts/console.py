@@ -1,19 +1,30 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Run an emulator whose serial console is its stdout; log the console with
-host timestamps and stop it when the guest misbehaves.
+"""Run an emulator, log the guest's two serial channels with host timestamps,
+and stop the emulator when the guest misbehaves.
 
-  console.py --log FILE --status FILE [--init-timeout S] [--silence S]
-             [--total S] -- COMMAND...
+  console.py --log FILE --console-log FILE --status FILE --report-fifo PATH
+             [--init-timeout S] [--silence S] [--total S] -- COMMAND...
 
-Deadlines: the guest must print "RIG: init reached" within --init-timeout
-seconds, must never stay silent for --silence seconds, and the whole run ends
-after --total seconds. Each log line is "[host SSSS.SS] <console line>".
-The status file gets a JSON object: emulator exit code, whether a deadline
-killed it (and which), elapsed seconds. Progress lines (RIG:, TAP results,
-kernel problems) are echoed to stderr.
+Two channels, so that the kernel cannot break the guest's report:
+- the kernel console (the guest's ttyS0): the emulator's stdout, logged to
+  --console-log; scanned later for WARN/BUG/panic lines;
+- the report channel (the guest's ttyS1, written only by the rig's init and
+  the tests it runs): the emulator writes it into the FIFO --report-fifo,
+  which this script creates before the emulator starts (its path is also
+  in the emulator's environment as RIG_REPORT), logged to --log.
+
+Deadlines: the report channel must say "RIG: init reached" within
+--init-timeout seconds, must then never stay silent for --silence seconds
+(kernel console chatter does not count: a flood of kernel messages must not
+hide a stuck guest), and the whole run ends after --total seconds. Each log
+line is "[host SSSS.SS] <line>". The status file gets a JSON object:
+emulator exit code, whether a deadline killed it (and which), elapsed
+seconds. Progress lines (RIG:, TAP results, kernel problems) are echoed to
+stderr.
 """
 import argparse
+import errno
 import json
 import os
 import re
@@ -26,9 +37,53 @@ import time
 ECHO = re.compile(r'^(RIG: |ok \d|not ok \d|\[\s*\d+\.\d+\] .*(WARNING:|BUG:|Oops|panic|KASAN|UBSAN|RIP:))')
 
 
+class Channel:
+    """One byte stream from the guest, split into timestamped log lines."""
+
+    def __init__(self, name, fd, path, start, prefix):
+        self.name, self.fd, self.start, self.prefix = name, fd, start, prefix
+        self.log = open(path, 'w', buffering=1, errors='replace')
+        self.buf = b''
+        self.eof = False
+
+    def feed(self, chunk, on_line):
+        self.buf += chunk
+        *lines, self.buf = self.buf.split(b'\n')
+        for line in lines:
+            self.emit(line, on_line)
+
+    def emit(self, line, on_line):
+        now = time.monotonic() - self.start
+        text = line.decode('utf-8', 'replace').rstrip('\r\n').replace('\r', '')
+        self.log.write(f'[host {now:8.2f}] {text}\n')
+        on_line(self, text)
+        if ECHO.search(text):
+            print(f'{self.prefix}[{now:7.1f}s] {text}', file=sys.stderr, flush=True)
+
+    def close(self, on_line):
+        if self.buf:
+            self.emit(self.buf, on_line)
+            self.buf = b''
+        self.log.close()
+
+
+def drain(ch, on_line):
+    """Read what is left in a non-blocking channel."""
+    while True:
+        try:
+            chunk = os.read(ch.fd, 65536)
+        except BlockingIOError:
+            return
+        if not chunk:
+            return
+        ch.feed(chunk, on_line)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--log', required=True)
+    ap.add_argument('--log', required=True, help='log of the report channel')
+    ap.add_argument('--console-log', required=True, help='log of the kernel console')
+    ap.add_argument('--report-fifo', required=True)
     ap.add_argument('--status', required=True)
     ap.add_argument('--init-timeout', type=float, default=300)
     ap.add_argument('--silence', type=float, default=300)
@@ -40,63 +95,81 @@ def main():
     if not cmd:
         ap.error('no command')
 
+    def status(rc, killed, elapsed):
+        with open(a.status, 'w') as f:
+            json.dump({'rc': rc, 'killed': killed, 'elapsed': round(elapsed, 2)}, f)
+
+    # The report FIFO, opened read-write: opening never blocks, and no EOF
+    # comes while the emulator opens and closes it (the run ends when the
+    # emulator exits, not when a writer goes away).
+    try:
+        os.unlink(a.report_fifo)
+    except FileNotFoundError:
+        pass
+    os.mkfifo(a.report_fifo, 0o600)
+    rfd = os.open(a.report_fifo, os.O_RDWR | os.O_NONBLOCK)
+
     start = time.monotonic()
     try:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, start_new_session=True)
+                             stderr=subprocess.STDOUT, start_new_session=True,
+                             env=dict(os.environ, RIG_REPORT=a.report_fifo))
     except OSError as e:
         print(f'console.py: cannot start {cmd[0]}: {e}', file=sys.stderr)
-        json.dump({'rc': None, 'killed': f'cannot start {cmd[0]}: {e}', 'elapsed': 0},
-                  open(a.status, 'w'))
+        status(None, f'cannot start {cmd[0]}: {e}', 0)
+        os.close(rfd)
+        os.unlink(a.report_fifo)
         return 1
+    os.set_blocking(p.stdout.fileno(), False)
 
+    console = Channel('console', p.stdout.fileno(), a.console_log, start, a.prefix)
+    report = Channel('report', rfd, a.log, start, a.prefix)
     sel = selectors.DefaultSelector()
-    sel.register(p.stdout, selectors.EVENT_READ)
-    log = open(a.log, 'w', buffering=1, errors='replace')
-    buf = b''
-    last = start
+    sel.register(console.fd, selectors.EVENT_READ, console)
+    sel.register(report.fd, selectors.EVENT_READ, report)
+    last_report = start
     init_seen = False
     killed = None
 
-    def emit(line):
+    def on_line(ch, text):
         nonlocal init_seen
-        now = time.monotonic() - start
-        text = line.decode('utf-8', 'replace').rstrip('\r\n').replace('\r', '')
-        log.write(f'[host {now:8.2f}] {text}\n')
-        if text.startswith('RIG: init reached'):
+        if ch is report and text.startswith('RIG: init reached'):
             init_seen = True
-        if ECHO.search(text):
-            print(f'{a.prefix}[{now:7.1f}s] {text}', file=sys.stderr, flush=True)
 
     while True:
         now = time.monotonic()
         if not init_seen and now - start > a.init_timeout:
             killed = f'the guest never reached init within {a.init_timeout:.0f} s'
-        elif now - last > a.silence:
-            killed = f'no console output for {a.silence:.0f} s'
+        elif init_seen and now - last_report > a.silence:
+            killed = f'no output on the report channel for {a.silence:.0f} s'
         elif now - start > a.total:
             killed = f'run exceeded its total limit of {a.total:.0f} s'
         if killed:
             break
         events = sel.select(timeout=1.0)
-        if not events:
-            if p.poll() is not None:
-                break
-            continue
-        chunk = os.read(p.stdout.fileno(), 65536)
-        if not chunk:
+        if (console.eof or not events) and p.poll() is not None:
             break
-        last = time.monotonic()
-        buf += chunk
-        *lines, buf = buf.split(b'\n')
-        for line in lines:
-            emit(line)
-    if buf:
-        emit(buf)
+        for key, _ in events:
+            ch = key.data
+            try:
+                chunk = os.read(ch.fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError as e:
+                if e.errno != errno.EIO:
+                    raise
+                chunk = b''
+            if not chunk:
+                if ch is console:	# the emulator closed its stdout
+                    console.eof = True
+                    sel.unregister(ch.fd)
+                continue
+            if ch is report:
+                last_report = time.monotonic()
+            ch.feed(chunk, on_line)
 
     if killed:
         print(f'{a.prefix}console.py: {killed}; stopping {cmd[0]}', file=sys.stderr)
-        log.write(f'[host] RIG-HOST: killed: {killed}\n')
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
                 os.killpg(p.pid, sig)
@@ -108,9 +181,16 @@ def main():
             except subprocess.TimeoutExpired:
                 pass
     rc = p.wait()
-    elapsed = time.monotonic() - start
-    log.close()
-    json.dump({'rc': rc, 'killed': killed, 'elapsed': round(elapsed, 2)}, open(a.status, 'w'))
+    drain(report, on_line)
+    if not console.eof:
+        drain(console, on_line)
+    if killed:
+        report.log.write(f'[host] RIG-HOST: killed: {killed}\n')
+    console.close(on_line)
+    report.close(on_line)
+    os.close(rfd)
+    os.unlink(a.report_fifo)
+    status(rc, killed, time.monotonic() - start)
     return 0
 
 

@@ -81,11 +81,13 @@ qemu_svm() {
 }
 
 # The VMX leg's emulator: Bochs (scripts/build-bochs.sh), Skylake-X with VMX,
-# EPT, VPID, unrestricted guest, booting an isolinux ISO. Headless: the serial
-# port goes to stdout, Bochs' own log to a file; a panic is fatal (exit), no
-# debugger prompt. `clock: sync=none`: guest time is emulated instruction
-# time, so the TSC must be told its real rate (tsc_early_khz = ips / 1000).
-#   bochs_vmx BOCHS ISO RCFILE LOGFILE  -> writes RCFILE, sets the array EMU
+# EPT, VPID, unrestricted guest, booting an isolinux ISO. Headless: the first
+# serial port (the kernel console) goes to stdout, the second (the guest's
+# report channel) to the file REPORT, Bochs' own log to a file; a panic is
+# fatal (exit), no debugger prompt. `clock: sync=none`: guest time is
+# emulated instruction time, so the TSC must be told its real rate
+# (tsc_early_khz = ips / 1000).
+#   bochs_vmx BOCHS ISO RCFILE LOGFILE REPORT  -> writes RCFILE, sets the array EMU
 BOCHS_IPS=${BOCHS_IPS:-100000000}
 # Bochs reports a wrong XSAVES size for AVX-512 state (the kernel oopses at
 # boot); PML under Bochs stalls dirty logging.
@@ -101,6 +103,7 @@ bochs_vmx() {
 	ata0-master: type=cdrom, path="$2", status=inserted
 	boot: cdrom
 	com1: enabled=1, mode=file, dev=/dev/stdout
+	com2: enabled=1, mode=file, dev=$5
 	display_library: nogui
 	clock: sync=none, time0=1767225600
 	log: $4

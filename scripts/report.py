@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn one rig run (console log + status from console.py) into results.
+"""Turn one rig run (the two logs and the status from console.py) into results.
 
-  report.py --leg NAME --log FILE --status FILE --list TESTLIST
+  report.py --leg NAME --log FILE --console FILE --status FILE --list TESTLIST
             [--known FILE] [--baseline] [--tsv OUT]
 
-Reads the KTAP lines that run_kselftest.sh printed, times each test from the
-host timestamps, and checks the kernel's own lines: a WARN, BUG, oops, panic,
-KASAN/UBSAN report or RCU stall anywhere fails the run.
+--log is the guest's report channel (its ttyS1: the rig's init and the
+tests, never the kernel); --console the kernel console (ttyS0). Reads the
+"RIG:" markers and the KTAP lines that run_kselftest.sh printed from the
+report channel, times each test from the host timestamps, and checks the
+kernel's own lines on the console: a WARN, BUG, oops, panic, KASAN/UBSAN
+report or RCU stall anywhere fails the run, and so does a console that
+dropped messages (the check would be blind to them).
 
 Every test of TESTLIST is expected to pass, except those in the known-failures
 file (expected to fail because of the emulator, with a reason): those are
@@ -28,12 +32,25 @@ HOST = re.compile(r'^\[host\s+([\d.]+)\] ?(.*)$')
 START = re.compile(r'^# selftests: kvm: (\S+)$')
 # A test whose last output line had no newline leaves it in front of the result.
 RESULT = re.compile(r'^(?:# .*?)?(not ok|ok) \d+ selftests: kvm: (\S+)(?: # (.*))?$')
-# A kernel line (printk.time=1) may start mid-line, after unterminated test output.
 KERNEL_BAD = re.compile(
     r'\[\s*\d+\.\d{6}\] (?:.*\b(?:WARNING: CPU: \d+|WARNING: at|BUG: |kernel BUG at|Oops: |'
     r'general protection fault|Kernel panic|KASAN: |UBSAN: |rcu_sched self-detected stall|'
     r'rcu: INFO: rcu_\w+ (?:self-)?detected stall|watchdog: BUG: soft lockup|'
     r'unchecked MSR access error|Unable to handle kernel))')
+
+
+# The console lost kernel messages (printk could not keep up).
+DROPPED = re.compile(r'\*\* (\d+) printk messages dropped \*\*')
+
+
+def log_lines(path):
+    """The lines of a console.py log, without the host timestamps."""
+    if not os.path.exists(path):
+        return
+    for raw in open(path, errors='replace'):
+        m = HOST.match(raw.rstrip('\n'))
+        if m:
+            yield m.group(2)
 
 
 def read_list(path):
@@ -60,13 +77,16 @@ def read_known(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--leg', required=True)
-    ap.add_argument('--log', required=True)
+    ap.add_argument('--log', required=True, help='log of the report channel')
+    ap.add_argument('--console', required=True, help='log of the kernel console')
     ap.add_argument('--status', required=True)
     ap.add_argument('--list', required=True)
     ap.add_argument('--known')
     ap.add_argument('--baseline', action='store_true')
     ap.add_argument('--tsv')
     ap.add_argument('--counts')
+    ap.add_argument('--allow-dropped', action='store_true',
+                    help='a console that dropped messages is not a failure (printk flood test)')
     ap.add_argument('--vendor', help='the KVM vendor the guest must report (svm, vmx)')
     a = ap.parse_args()
 
@@ -83,6 +103,15 @@ def main():
     started, results, kernel_bad = {}, {}, []
     done = init = False
     kvm_line = None
+    console_rig, dropped = [], 0
+    for line in log_lines(a.console):
+        if KERNEL_BAD.search(line):
+            kernel_bad.append(line)
+        m = DROPPED.search(line)
+        if m:
+            dropped += int(m.group(1))
+        if line.startswith('RIG: '):
+            console_rig.append(line)
     for raw in open(a.log, errors='replace'):
         m = HOST.match(raw.rstrip('\n'))
         if not m:
@@ -94,8 +123,6 @@ def main():
             kvm_line = line
         elif line.startswith('RIG: tests done'):
             done = True
-        if KERNEL_BAD.search(line):
-            kernel_bad.append(line)
         m = START.match(line)
         if m:
             started[m.group(1)] = t
@@ -143,7 +170,10 @@ def main():
     problems = []
     if status.get('killed'):
         problems.append(f'run stopped: {status["killed"]}')
-    if not init:
+    if not init and console_rig:
+        problems.append('the guest never reached init on the report channel; on the console it said: '
+                        + console_rig[-1][5:])
+    elif not init:
         problems.append('the guest never reached init (see the console log)')
     elif not kvm_line or 'missing' in kvm_line:
         problems.append(kvm_line[5:] if kvm_line else 'the guest did not report KVM')
@@ -155,6 +185,8 @@ def main():
         problems.append(f'emulator exited with status {status.get("rc")}')
     for line in kernel_bad:
         problems.append(f'kernel log: {line}')
+    if dropped and not a.allow_dropped:
+        problems.append(f'kernel log incomplete: the console dropped {dropped} message(s)')
     if extra:
         problems.append(f'results for tests that were not selected: {sorted(extra)}')
     for p in problems:

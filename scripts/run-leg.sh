@@ -49,18 +49,20 @@ INIT_TIMEOUT=${INIT_TIMEOUT:-240}
 SILENCE=${SILENCE:-$((per_test + 120))}
 TOTAL=${TOTAL:-$((INIT_TIMEOUT + ntests * (per_test + 15)))}
 CMDLINE="$RIG_BASE_CMDLINE oops=panic ${RIG_CMDLINE:-}"
+# The guest's report channel (its ttyS1): a FIFO that console.py makes and reads.
+fifo=$RES/$name.report.fifo
 
 case $LEG in
 svm)
 	need_pkgs qemu-system-x86
 	qemu_svm "$KIMG" "$RES/$name.cpio" "$CMDLINE"
-	emu=("${EMU[@]}" -monitor none -serial stdio)
+	emu=("${EMU[@]}" -monitor none -serial stdio -serial "file:$fifo")
 	;;
 vmx)
 	need_pkgs bochsbios vgabios
 	bochs=$("$TOP/scripts/build-bochs.sh") || die "no Bochs to run the vmx leg (see above)"
 	"$TOP/scripts/mkiso.sh" "$KIMG" "$RES/$name.cpio" "$CMDLINE $BOCHS_CMDLINE" "$RES/$name.iso"
-	bochs_vmx "$bochs" "$RES/$name.iso" "$RES/$name.bochsrc" "$RES/$name.bochs.log"
+	bochs_vmx "$bochs" "$RES/$name.iso" "$RES/$name.bochsrc" "$RES/$name.bochs.log" "$fifo"
 	emu=("${EMU[@]}")
 	;;
 *)
@@ -69,7 +71,8 @@ vmx)
 esac
 
 log "$LEG: booting with $ntests test(s) of set '$SET' (limits: init ${INIT_TIMEOUT}s, silence ${SILENCE}s, total ${TOTAL}s)"
-"$TOP/scripts/console.py" --prefix "$LEG: " --log "$RES/$name.log" --status "$RES/$name.status" \
+"$TOP/scripts/console.py" --prefix "$LEG: " --log "$RES/$name.log" --console-log "$RES/$name.console.log" \
+	--report-fifo "$fifo" --status "$RES/$name.status" \
 	--init-timeout "$INIT_TIMEOUT" --silence "$SILENCE" --total "$TOTAL" -- "${emu[@]}"
 
 # Bochs ends on the guest's ACPI power-off through its panic handler
@@ -84,8 +87,11 @@ if [ "$LEG" = vmx ]; then
 	PY
 fi
 
-args=(--leg "$LEG" --vendor "$LEG" --log "$RES/$name.log" --status "$RES/$name.status" --list "$list"
+args=(--leg "$LEG" --vendor "$LEG" --log "$RES/$name.log" --console "$RES/$name.console.log"
+      --status "$RES/$name.status" --list "$list"
       --tsv "$RES/$name.tsv" --counts "$RES/$name.counts")
+# A printk flood (the rig's own test) may outrun the console: that is its point.
+case " ${RIG_CMDLINE:-} " in *" rig.flood "*) args+=(--allow-dropped) ;; esac
 if [ "$SET" = all ]; then
 	args+=(--baseline)
 else

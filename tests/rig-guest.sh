@@ -1,7 +1,8 @@
 #!/bin/bash
 # The rig against a real guest (needs the kernel and selftests built): a test
 # that crashes and one that hangs are reported as failed, the next test still
-# runs, and a kernel that never reaches init is stopped and reported.
+# runs; a printk flood cannot change the results (both emulators); a kernel
+# that never reaches init is stopped and reported.
 . "$(dirname "$0")/lib.sh"
 OUT=${OUT:-$TOP/out}
 [ -s "$OUT/build/arch/x86/boot/bzImage" ] && [ -s "$OUT/kselftest/kselftest-list.txt" ] || {
@@ -30,6 +31,37 @@ grep -q 'svm: fix_hypercall_test .*PASS' <<<"$out" && pass "guest: the test afte
 	fail "guest: run did not go on" "$out"
 grep -q 'svm: 1 passed, 2 failed, 0 skipped' <<<"$out" && pass "guest: counts" || fail "guest: counts" "$out"
 [ $secs -lt 120 ] && pass "guest: all in ${secs} s" || fail "guest: took ${secs} s"
+
+# The report channel against a printk flood, under each emulator: the guest's
+# init floods the kernel log through /dev/kmsg (ignore_loglevel: every line
+# reaches the console) while real tests print; the results must be exact,
+# and the flood must really have run alongside the tests, on the console only.
+printf 'shm_append_test\nfix_hypercall_test\nkvm_pv_test\nuserspace_io_test\n' > "$T/flood"
+flood_run() {	# LEG [EXTRA-CMDLINE]: sets out, rc, during (flood lines on the console while
+		# the tests ran) and onreport (flood lines on the report channel)
+	local leg=$1 res=$OUT/results/$1-flood t0 t1
+	out=$(RIG_CMDLINE="rig.flood ignore_loglevel ${2:-}" OUT=$OUT "$TOP/scripts/run-leg.sh" "$leg" "$T/flood" 2>&1); rc=$?
+	t0=$(sed -n 's/^\[host *\([0-9.]*\)\] # selftests: kvm: shm_append_test$/\1/p' "$res.log" | head -n1)
+	t1=$(sed -n 's/^\[host *\([0-9.]*\)\] RIG: tests done.*/\1/p' "$res.log" | head -n1)
+	during=$(awk -v a="${t0:-1e9}" -v b="${t1:-0}" '/rig-flood [0-9]+:/ {
+		t = $2; sub(/\]$/, "", t); if (t + 0 >= a && t + 0 <= b) n++ } END {print n + 0}' "$res.console.log")
+	onreport=$(grep -c 'rig-flood' "$res.log")
+}
+for leg in svm vmx; do
+	start=$SECONDS
+	flood_run $leg
+	[ $rc = 0 ] && grep -q "^$leg: 4 passed, 0 failed, 0 skipped" <<<"$out" &&
+		pass "$leg: exact results under a printk flood ($((SECONDS - start)) s)" || fail "$leg: printk flood" "$out"
+	[ "$during" -ge 100 ] && pass "$leg: $during kernel flood lines reached the console while the tests ran" ||
+		fail "$leg: the flood did not run alongside the tests ($during lines)"
+	[ "$onreport" = 0 ] && pass "$leg: no kernel line on the report channel" ||
+		fail "$leg: $onreport flood lines on the report channel"
+done
+# The control: a kernel console also on the report channel's port (what a
+# shared console was) puts the flood into the report, and the check says so.
+flood_run svm "console=uart8250,io,0x2f8,115200"
+[ "$onreport" -gt 0 ] && pass "svm: a kernel console on the report port is caught ($onreport flood lines there, run exit $rc)" ||
+	fail "svm: the flood check missed a kernel console on the report channel" "$out"
 
 # A kernel that panics before init, under each emulator.
 for leg in svm vmx; do

@@ -20,8 +20,11 @@ sleep 0.2; kill -ALRM $tp 2>/dev/null; wait $tp; rc=$?
 "$T/timeout" 5 /nonexistent; rc=$?
 [ $rc = 127 ] && pass "timeout: missing binary gives 127" || fail "timeout: missing binary gave $rc"
 
-# --- console.py deadlines, with shell scripts standing in for QEMU ---
-run_console() { "$S/console.py" --log "$T/log" --status "$T/status" "$@"; }
+# --- console.py deadlines, with shell scripts standing in for QEMU: their
+# stdout is the kernel console, "$RIG_REPORT" the guest's report channel ---
+run_console() {
+	"$S/console.py" --log "$T/log" --console-log "$T/clog" --report-fifo "$T/fifo" --status "$T/status" "$@"
+}
 status_has() { python3 -c "import json,sys; s=json.load(open('$T/status')); sys.exit(0 if $1 else 1)"; }
 
 start=$SECONDS
@@ -29,18 +32,40 @@ run_console --init-timeout 2 --silence 60 --total 60 -- sh -c 'echo booting; sle
 if status_has "'never reached init' in (s['killed'] or '')" && [ $((SECONDS - start)) -lt 15 ]; then
 	pass "console: a guest that never reaches init is stopped"
 else fail "console: init deadline" "$(cat "$T/status")"; fi
-run_console --init-timeout 5 --silence 2 --total 60 -- sh -c 'echo "RIG: init reached"; sleep 100' 2>/dev/null
-status_has "'no console output' in (s['killed'] or '')" && pass "console: a silent guest is stopped" ||
+run_console --init-timeout 2 --silence 60 --total 60 -- sh -c 'echo "RIG: init reached"; sleep 100' 2>/dev/null
+status_has "'never reached init' in (s['killed'] or '')" &&
+	pass "console: 'init reached' on the kernel console does not count (only the report channel)" ||
+	fail "console: init marker taken from the wrong channel" "$(cat "$T/status")"
+run_console --init-timeout 5 --silence 2 --total 60 -- sh -c 'echo "RIG: init reached" >"$RIG_REPORT"; sleep 100' 2>/dev/null
+status_has "'no output on the report channel' in (s['killed'] or '')" && pass "console: a silent guest is stopped" ||
 	fail "console: silence deadline" "$(cat "$T/status")"
-run_console --init-timeout 5 --silence 5 --total 3 -- sh -c 'echo "RIG: init reached"; while :; do echo x; sleep 0.5; done' 2>/dev/null
+run_console --init-timeout 5 --silence 2 --total 30 -- sh -c \
+	'echo "RIG: init reached" >"$RIG_REPORT"; while :; do echo "[ 1.000000] kernel chatter"; sleep 0.2; done' 2>/dev/null
+status_has "'no output on the report channel' in (s['killed'] or '')" &&
+	pass "console: kernel chatter does not hide a guest whose report channel is silent" ||
+	fail "console: chatter hid a silent guest" "$(cat "$T/status")"
+run_console --init-timeout 5 --silence 5 --total 3 -- sh -c \
+	'echo "RIG: init reached" >"$RIG_REPORT"; while :; do echo x >"$RIG_REPORT"; sleep 0.5; done' 2>/dev/null
 status_has "'total limit' in (s['killed'] or '')" && pass "console: the total limit stops a chatty guest" ||
 	fail "console: total deadline" "$(cat "$T/status")"
-run_console -- sh -c 'echo "RIG: init reached"; exit 3' 2>/dev/null
+run_console -- sh -c 'echo "RIG: init reached" >"$RIG_REPORT"; exit 3' 2>/dev/null
 status_has "s['rc'] == 3 and not s['killed']" && pass "console: emulator exit status recorded" ||
 	fail "console: exit status" "$(cat "$T/status")"
+[ ! -e "$T/fifo" ] && pass "console: the report FIFO is removed afterwards" || fail "console: FIFO left behind"
 run_console -- /nonexistent/qemu 2>/dev/null
 status_has "'cannot start' in (s['killed'] or '')" && pass "console: a missing emulator is reported" ||
 	fail "console: missing emulator" "$(cat "$T/status")"
+# Two channels written in turns: each log holds exactly its own lines,
+# whole and in order, with a last unterminated line kept.
+run_console -- sh -c 'exec 3>"$RIG_REPORT"; echo "RIG: init reached" >&3; i=0
+	while [ $i -lt 300 ]; do printf "[ %d.000000] kernel %d\n" $i $i; printf "report %d\n" $i >&3; i=$((i + 1)); done
+	printf "report last" >&3' 2>/dev/null
+{ echo "RIG: init reached"; seq 0 299 | sed 's/^/report /'; echo "report last"; } > "$T/want-report"
+seq 0 299 | awk '{printf "[ %d.000000] kernel %d\n", $1, $1}' > "$T/want-console"
+if sed 's/^\[host *[0-9.]*\] //' "$T/log" | cmp -s - "$T/want-report" &&
+   sed 's/^\[host *[0-9.]*\] //' "$T/clog" | cmp -s - "$T/want-console"; then
+	pass "console: report channel and kernel console logged apart, every line whole"
+else fail "console: channels mixed or lines lost" "$(diff <(sed 's/^\[host *[0-9.]*\] //' "$T/log") "$T/want-report" | head)"; fi
 
 # --- report.py on made-up consoles ---
 printf 'a_test\nx86/b_test\nc_test\n' > "$T/list"
@@ -61,8 +86,10 @@ good_log() {
 	[host    18.00] RIG: exit 0
 	EOF2
 }
-report() { "$S/report.py" --vendor svm --leg t --log "$T/log" --status "$T/status" --list "$T/list" --known "$T/known" --tsv "$T/tsv"; }
+report() { "$S/report.py" --vendor svm --leg t --log "$T/log" --console "$T/clog" --status "$T/status" --list "$T/list" --known "$T/known" --tsv "$T/tsv" "$@"; }
 echo '{"rc": 1, "killed": null, "elapsed": 18}' > "$T/status"
+good_console() { printf '[host     1.00] [    0.000000] Linux version 7.3.4\n[host    10.05] [    9.100000] kvm_amd: Nested Paging enabled\n'; }
+good_console > "$T/clog"
 
 good_log > "$T/log"
 out=$(report); rc=$?
@@ -88,20 +115,40 @@ out=$(report); rc=$?
 [ $rc = 1 ] && grep -q 'a_test.*skipped, expected to pass' <<<"$out" && pass "report: a skip of an expected pass fails" ||
 	fail "report: skip" "$out"
 
-{ good_log; echo '[host    17.00] [   16.500000] WARNING: CPU: 1 PID: 99 at arch/x86/kvm/x86.c:100 kvm_foo+0x1/0x2'; } > "$T/log"
+good_log > "$T/log"
+{ good_console; echo '[host    17.00] [   16.500000] WARNING: CPU: 1 PID: 99 at arch/x86/kvm/x86.c:100 kvm_foo+0x1/0x2'; } > "$T/clog"
 out=$(report); rc=$?
 [ $rc = 1 ] && grep -q 'kernel log: .*WARNING: CPU: 1' <<<"$out" && pass "report: a kernel WARN fails a run whose tests passed" ||
 	fail "report: WARN" "$out"
 for bad in 'BUG: kernel NULL pointer dereference, address: 0' 'Oops: 0000 [#1] SMP' 'Kernel panic - not syncing: Fatal exception' \
 	   'BUG: KASAN: slab-out-of-bounds in kvm_bar' 'kernel BUG at mm/slub.c:123!'; do
-	{ good_log; echo "[host    17.00] [   16.500000] $bad"; } > "$T/log"
+	{ good_console; echo "[host    17.00] [   16.500000] $bad"; } > "$T/clog"
 	report >/dev/null && fail "report: '$bad' not caught" || pass "report: catches '${bad%% *} ${bad#* }'"
 done
-{ good_log; echo '[host    17.00] # waiting...[   16.500000] BUG: unable to handle page fault for address: 0'; } > "$T/log"
-report >/dev/null && fail "report: a kernel BUG after unterminated test output is missed" ||
+{ good_console; echo '[host    17.00] early userspace...[   16.500000] BUG: unable to handle page fault for address: 0'; } > "$T/clog"
+report >/dev/null && fail "report: a kernel BUG after an unterminated console line is missed" ||
 	pass "report: catches a kernel line that starts mid-line"
-{ good_log; echo '[host    16.05] # WARNING: CPU: fake line printed by a test'; } > "$T/log"
+good_console > "$T/clog"
+{ good_log; echo '[host    16.05] # [   16.000000] WARNING: CPU: 0 PID: 1 at fake line printed by a test'; } > "$T/log"
 report >/dev/null && pass "report: a test's own output is not taken for a kernel line" || fail "report: test output misread"
+
+# The failure a shared console allowed: a printk landing mid-line in a
+# marker. Kernel lines now only reach the console log; a flood there
+# changes nothing on the report channel.
+good_log > "$T/log"
+{ good_console; for i in $(seq 1 2000); do printf '[host    12.00] [   11.%06d] rig-flood %d: a kernel log line\n' "$i" "$i"; done; } > "$T/clog"
+out=$(report); rc=$?
+[ $rc = 0 ] && grep -qx 't: 2 passed, 0 failed, 0 skipped' <<<"$out" &&
+	pass "report: a flooded kernel console leaves the results exact" || fail "report: flood" "$out"
+{ good_console; echo '[host    12.00] [   11.000000] ** 1234 printk messages dropped **'; } > "$T/clog"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q 'console dropped 1234 message' <<<"$out" &&
+	pass "report: a console that dropped kernel messages fails the run (the scan would be blind)" ||
+	fail "report: dropped messages" "$out"
+out=$(report --allow-dropped); rc=$?
+[ $rc = 0 ] && pass "report: --allow-dropped (the flood test) accepts dropped console messages" ||
+	fail "report: --allow-dropped" "$out"
+good_console > "$T/clog"
 
 good_log | sed '/a_test/,$d' > "$T/log"
 echo '{"rc": 0, "killed": null, "elapsed": 11}' > "$T/status"
@@ -109,10 +156,16 @@ out=$(report); rc=$?
 [ $rc = 1 ] && grep -q 'did not finish' <<<"$out" && grep -q 'a_test.*FAIL (missing)' <<<"$out" &&
 	pass "report: a guest that died mid-run fails, tests without result counted" || fail "report: died" "$out"
 
-printf '[host     1.00] [    0.000000] Linux version 7.3.4\n[host     3.00] [    2.9] Kernel panic - not syncing: No working init found.\n' > "$T/log"
+: > "$T/log"
+printf '[host     1.00] [    0.000000] Linux version 7.3.4\n[host     3.00] [    2.900000] Kernel panic - not syncing: No working init found.\n' > "$T/clog"
 out=$(report); rc=$?
-[ $rc = 1 ] && grep -q 'never reached init' <<<"$out" && pass "report: a kernel that never reaches init fails" ||
-	fail "report: no init" "$out"
+[ $rc = 1 ] && grep -q 'never reached init' <<<"$out" && grep -q 'kernel log: .*Kernel panic' <<<"$out" &&
+	pass "report: a kernel that never reaches init fails" || fail "report: no init" "$out"
+{ good_console; echo '[host    10.00] RIG: no report channel: cannot open /dev/ttyS1'; } > "$T/clog"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q 'never reached init on the report channel; on the console it said: no report channel' <<<"$out" &&
+	pass "report: a guest without its report channel says so" || fail "report: no report channel" "$out"
+good_console > "$T/clog"
 
 good_log | sed 's/kvm ready: svm npt=Y/kvm missing: no \/dev\/kvm/' > "$T/log"
 echo '{"rc": 1, "killed": null, "elapsed": 18}' > "$T/status"
@@ -136,10 +189,11 @@ if "$S/mkiso.sh" "$T/bz" "$T/rd" "console=ttyS0 rig.marker=42" "$T/x.iso" 2>"$T/
 else fail "mkiso: ISO content" "$(cat "$T/err" "$T/cfg" 2>/dev/null)"; fi
 (
 	. "$S/lib.sh"
-	bochs_vmx /usr/bin/bochs-stand-in "$T/x.iso" "$T/bochsrc" "$T/bochs.log"
+	bochs_vmx /usr/bin/bochs-stand-in "$T/x.iso" "$T/bochsrc" "$T/bochs.log" "$T/report.fifo"
 	echo "${EMU[*]}" > "$T/emu"
 )
 for want in 'display_library: nogui' 'panic: action=fatal' 'com1: enabled=1, mode=file, dev=/dev/stdout' \
+	    "com2: enabled=1, mode=file, dev=$T/report.fifo" \
 	    'cpu: model=corei7_skylake_x' "ata0-master: type=cdrom, path=\"$T/x.iso\"" 'clock: sync=none' \
 	    "log: $T/bochs.log"; do
 	grep -qF "$want" "$T/bochsrc" && pass "bochsrc: $want" || fail "bochsrc lacks '$want'" "$(cat "$T/bochsrc")"
