@@ -54,58 +54,58 @@ help:
 	@echo "  make clean-tree   remove out/linux only (it is remade from the base)"
 
 deps:
-	@$(S)/deps.sh
+	@$(S)/rig/deps.sh
 
 source: deps
-	@$(S)/fetch-source.sh >/dev/null
+	@$(S)/rig/fetch-source.sh >/dev/null
 
 tree: deps
-	@$(S)/prepare-tree.sh
+	@$(S)/rig/prepare-tree.sh
 
 kernel: tree
-	@$(S)/build-kernel.sh --rig $(OUT)/linux $(OUT)/build
+	@$(S)/rig/build-kernel.sh --rig $(OUT)/linux $(OUT)/build
 
 selftests: kernel
-	@$(S)/build-selftests.sh $(OUT)/linux $(OUT)/build $(OUT)/kselftest
+	@$(S)/rig/build-selftests.sh $(OUT)/linux $(OUT)/build $(OUT)/kselftest
 
 # Legs: svm (QEMU TCG) and vmx (Bochs); LEGS=svm runs one.
 LEGS ?= svm vmx
 
 run: selftests
-	@rc=0; for l in $(LEGS); do $(S)/run-leg.sh $$l check || rc=1; done; exit $$rc
+	@rc=0; for l in $(LEGS); do $(S)/rig/run-leg.sh $$l check || rc=1; done; exit $$rc
 
 check: deps
-	@$(S)/check.sh
+	@$(S)/check/check.sh
 
 check-full: selftests
-	@rc=0; for l in $(LEGS); do $(S)/run-leg.sh $$l full || rc=1; done; exit $$rc
+	@rc=0; for l in $(LEGS); do $(S)/rig/run-leg.sh $$l full || rc=1; done; exit $$rc
 
 # On the unpatched kernel: out/linux is reset to the base for it.
 baseline: deps
 	@mkdir -p $(OUT) && : > $(OUT)/empty.series
 	@SERIES=$(OUT)/empty.series $(MAKE) -s selftests
-	@for l in $(LEGS); do $(S)/record-baseline.sh $$l || exit 1; done
+	@for l in $(LEGS); do $(S)/rig/record-baseline.sh $$l || exit 1; done
 
 apply: deps
-	@$(S)/apply-series.sh "$(KSRC)"
+	@$(S)/series/apply-series.sh "$(KSRC)"
 
 series: tree
-	@$(S)/make-series.sh
+	@$(S)/series/make-series.sh
 
 export:
-	@$(S)/export-series.sh
+	@$(S)/series/export-series.sh
 
 series-check: tree
-	@$(S)/run-tests.sh series $(S)/series-check.sh
+	@$(S)/check/run-tests.sh series $(S)/series/series-check.sh
 
 mutation-check: selftests
-	@$(S)/mutation-check.sh
+	@$(S)/check/mutation-check.sh
 
 boot: selftests
-	@$(S)/boot.sh
+	@$(S)/rig/boot.sh
 
 static-checks: deps
-	@$(S)/static-checks.sh
+	@$(S)/check/static-checks.sh
 
 clean:
 	rm -rf $(OUT)

@@ -80,7 +80,7 @@ qemu_svm() {
 	     -kernel "$1" -initrd "$2" -append "$3")
 }
 
-# The VMX leg's emulator: Bochs (scripts/build-bochs.sh), Skylake-X with VMX,
+# The VMX leg's emulator: Bochs (scripts/rig/build-bochs.sh), Skylake-X with VMX,
 # EPT, VPID, unrestricted guest, booting an isolinux ISO. Headless: the first
 # serial port (the kernel console) goes to stdout, the second (the guest's
 # report channel) to the file REPORT, Bochs' own log to a file; a panic is

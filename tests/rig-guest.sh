@@ -20,7 +20,7 @@ printf 'kvm:rig_crash\nkvm:rig_hang\nkvm:fix_hypercall_test\n' > "$ks/kselftest-
 printf 'rig_crash\nrig_hang\nfix_hypercall_test\n' > "$T/rigself"
 
 start=$SECONDS
-out=$(RIG_INSTALL=$ks RIG_TIMEOUT=5 OUT=$OUT "$TOP/scripts/run-leg.sh" svm "$T/rigself" 2>&1); rc=$?
+out=$(RIG_INSTALL=$ks RIG_TIMEOUT=5 OUT=$OUT "$TOP/scripts/rig/run-leg.sh" svm "$T/rigself" 2>&1); rc=$?
 secs=$((SECONDS - start))
 [ $rc = 1 ] && pass "guest: a run with a crashing and a hanging test fails" || fail "guest: run exit $rc" "$out"
 grep -q 'svm: rig_crash .*FAIL (fail).*exit=139' <<<"$out" && pass "guest: crash reported (exit=139)" ||
@@ -40,7 +40,7 @@ printf 'shm_append_test\nfix_hypercall_test\nkvm_pv_test\nuserspace_io_test\n' >
 flood_run() {	# LEG [EXTRA-CMDLINE]: sets out, rc, during (flood lines on the console while
 		# the tests ran) and onreport (flood lines on the report channel)
 	local leg=$1 res=$OUT/results/$1-flood t0 t1
-	out=$(RIG_CMDLINE="rig.flood ignore_loglevel ${2:-}" OUT=$OUT "$TOP/scripts/run-leg.sh" "$leg" "$T/flood" 2>&1); rc=$?
+	out=$(RIG_CMDLINE="rig.flood ignore_loglevel ${2:-}" OUT=$OUT "$TOP/scripts/rig/run-leg.sh" "$leg" "$T/flood" 2>&1); rc=$?
 	t0=$(sed -n 's/^\[host *\([0-9.]*\)\] # selftests: kvm: shm_append_test$/\1/p' "$res.log" | head -n1)
 	t1=$(sed -n 's/^\[host *\([0-9.]*\)\] RIG: tests done.*/\1/p' "$res.log" | head -n1)
 	during=$(awk -v a="${t0:-1e9}" -v b="${t1:-0}" '/rig-flood [0-9]+:/ {
@@ -67,7 +67,7 @@ flood_run svm "console=uart8250,io,0x2f8,115200"
 for leg in svm vmx; do
 	start=$SECONDS
 	out=$(RIG_INSTALL=$ks RIG_CMDLINE=rdinit=/nonexistent INIT_TIMEOUT=60 OUT=$OUT \
-		"$TOP/scripts/run-leg.sh" $leg "$T/rigself" 2>&1); rc=$?
+		"$TOP/scripts/rig/run-leg.sh" $leg "$T/rigself" 2>&1); rc=$?
 	[ $rc = 1 ] && grep -q 'never reached init' <<<"$out" && grep -q 'Kernel panic' <<<"$out" &&
 		pass "$leg: a kernel that panics before init is reported ($((SECONDS - start)) s)" ||
 		fail "$leg: panic before init" "$out"
@@ -75,11 +75,11 @@ done
 
 # --- the Bochs VMX leg: bad input ends with a clear message, never a hang ---
 start=$SECONDS
-out=$(RIG_INSTALL=$ks RIG_BOCHS_ROM=/nonexistent/BIOS OUT=$OUT "$TOP/scripts/run-leg.sh" vmx "$T/rigself" 2>&1); rc=$?
+out=$(RIG_INSTALL=$ks RIG_BOCHS_ROM=/nonexistent/BIOS OUT=$OUT "$TOP/scripts/rig/run-leg.sh" vmx "$T/rigself" 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "vmx: FAIL run stopped: Bochs panicked: ROM: couldn't open ROM image file '/nonexistent/BIOS'" <<<"$out" &&
 	pass "vmx: Bochs panicking is reported ($((SECONDS - start)) s)" || fail "vmx: Bochs panic" "$out"
 out=$(CACHE_DIR=$T/cache DEBIAN_MIRROR=http://127.0.0.1:9/debian RIG_INSTALL=$ks OUT=$OUT \
-	"$TOP/scripts/run-leg.sh" vmx "$T/rigself" 2>&1); rc=$?
+	"$TOP/scripts/rig/run-leg.sh" vmx "$T/rigself" 2>&1); rc=$?
 [ $rc != 0 ] && grep -q 'cannot reach the Debian archive' <<<"$out" && grep -q 'no Bochs to run the vmx leg' <<<"$out" &&
 	pass "vmx: no Bochs (source unreachable) is a clear error" || fail "vmx: no Bochs" "$out"
 finish

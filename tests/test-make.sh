@@ -20,20 +20,20 @@ kill $holder 2>/dev/null; wait $holder 2>/dev/null
 # Unreachable archive, nothing cached: a clear error, fast.
 start=$SECONDS
 expect_fail "fetch: unreachable archive" "cannot reach the Debian archive" \
-	env CACHE_DIR="$T/cache" DEBIAN_MIRROR=http://127.0.0.1:9/debian "$TOP/scripts/fetch-source.sh"
+	env CACHE_DIR="$T/cache" DEBIAN_MIRROR=http://127.0.0.1:9/debian "$TOP/scripts/rig/fetch-source.sh"
 [ $((SECONDS - start)) -lt 60 ] && pass "fetch: unreachable archive fails within a minute" ||
 	fail "fetch: took $((SECONDS - start)) s"
 # A pinned version the archive no longer has: fallback with a warning, or an
 # error with KDEB_STRICT=1 (uses the real cache: nothing is downloaded again).
 expect_fail "fetch: pinned version gone, KDEB_STRICT=1" "is gone from trixie-backports.*KDEB_STRICT=1" \
-	env KDEB_VERSION=7.3.0-0 KDEB_STRICT=1 "$TOP/scripts/fetch-source.sh"
-out=$(KDEB_VERSION=7.3.0-0 "$TOP/scripts/fetch-source.sh" 2>&1); rc=$?
+	env KDEB_VERSION=7.3.0-0 KDEB_STRICT=1 "$TOP/scripts/rig/fetch-source.sh"
+out=$(KDEB_VERSION=7.3.0-0 "$TOP/scripts/rig/fetch-source.sh" 2>&1); rc=$?
 if [ $rc = 0 ] && grep -q 'WARNING: pinned linux-source-7.3 7.3.0-0 is gone.*falling back to the newest 7.3' <<<"$out"; then
 	pass "fetch: pinned version gone: loud fallback to the newest 7.3"
 else fail "fetch: fallback" "$out"; fi
 expect_fail "run: unknown leg" "unknown leg 'arm'|no test set" env OUT="$T/out" \
 	bash -c "mkdir -p '$T/out/build/arch/x86/boot' '$T/out/kselftest/kvm' && echo x > '$T/out/build/arch/x86/boot/bzImage' &&
-		 echo kvm:a > '$T/out/kselftest/kselftest-list.txt' && '$TOP/scripts/run-leg.sh' arm check"
-expect_fail "run: unknown set" "no test set 'nosuch'" env OUT="$T/out" "$TOP/scripts/run-leg.sh" svm nosuch
-expect_fail "run: no kernel built" "no kernel image" env OUT="$T/empty" "$TOP/scripts/run-leg.sh" svm check
+		 echo kvm:a > '$T/out/kselftest/kselftest-list.txt' && '$TOP/scripts/rig/run-leg.sh' arm check"
+expect_fail "run: unknown set" "no test set 'nosuch'" env OUT="$T/out" "$TOP/scripts/rig/run-leg.sh" svm nosuch
+expect_fail "run: no kernel built" "no kernel image" env OUT="$T/empty" "$TOP/scripts/rig/run-leg.sh" svm check
 finish

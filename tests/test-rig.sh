@@ -3,7 +3,7 @@
 # "emulators", report.py verdicts on made-up console logs, and the guest's
 # timeout helper on the host.
 . "$(dirname "$0")/lib.sh"
-S=$TOP/scripts
+S=$TOP/scripts/rig
 
 # --- the guest's timeout helper (built exactly as for the initramfs) ---
 gcc -O2 -Wall -Wextra -Werror -static -o "$T/timeout" "$S/guest/timeout.c" || fail "timeout.c does not build"
@@ -188,7 +188,7 @@ if "$S/mkiso.sh" "$T/bz" "$T/rd" "console=ttyS0 rig.marker=42" "$T/x.iso" 2>"$T/
 	pass "mkiso: the ISO boots the kernel with the initramfs and the command line"
 else fail "mkiso: ISO content" "$(cat "$T/err" "$T/cfg" 2>/dev/null)"; fi
 (
-	. "$S/lib.sh"
+	. "$TOP/scripts/lib.sh"
 	bochs_vmx /usr/bin/bochs-stand-in "$T/x.iso" "$T/bochsrc" "$T/bochs.log" "$T/report.fifo"
 	echo "${EMU[*]}" > "$T/emu"
 )

@@ -7,7 +7,7 @@ export SERIES=$F/good.series
 
 # make apply: a good series lands whole, new files included.
 fake_tree "$T/a"
-expect_ok "apply: good series applies" "$TOP/scripts/apply-series.sh" "$T/a"
+expect_ok "apply: good series applies" "$TOP/scripts/series/apply-series.sh" "$T/a"
 if grep -qx 'int b = 1;' "$T/a/arch/x86/kvm/x86.c" &&
    [ -f "$T/a/tools/testing/selftests/kvm/x86/fixture_test.c" ]; then
 	pass "apply: both patches are in the tree"
@@ -16,29 +16,29 @@ else
 fi
 before=$(tree_sum "$T/a")
 expect_fail "apply: a tree that already carries the series is refused" "already carries the series" \
-	"$TOP/scripts/apply-series.sh" "$T/a"
+	"$TOP/scripts/series/apply-series.sh" "$T/a"
 [ "$(tree_sum "$T/a")" = "$before" ] && pass "apply: refused tree unchanged" || fail "apply: refused tree changed"
 
 # A patch that fails: the tree stays exactly as it was; the patch and file are named.
 fake_tree "$T/b"
 before=$(tree_sum "$T/b")
 SERIES=$F/bad.series expect_fail "apply: failing patch is named with its file" \
-	"bad-0003-KVM-x86-Initialize-c.patch.*does not apply" "$TOP/scripts/apply-series.sh" "$T/b"
-out=$(SERIES=$F/bad.series "$TOP/scripts/apply-series.sh" "$T/b" 2>&1)
+	"bad-0003-KVM-x86-Initialize-c.patch.*does not apply" "$TOP/scripts/series/apply-series.sh" "$T/b"
+out=$(SERIES=$F/bad.series "$TOP/scripts/series/apply-series.sh" "$T/b" 2>&1)
 grep -q 'arch/x86/kvm/x86.c' <<<"$out" && pass "apply: failing file named" || fail "apply: failing file not named" "$out"
 [ "$(tree_sum "$T/b")" = "$before" ] && pass "apply: tree untouched after a failing patch" ||
 	fail "apply: tree changed by a failed apply" "$(diff <(echo "$before") <(tree_sum "$T/b"))"
 
 # Wrong trees and wrong arguments.
 fake_tree "$T/c" 2
-expect_fail "apply: a 7.2 tree is refused" "is Linux 7.2; this series is for Linux 7.3" "$TOP/scripts/apply-series.sh" "$T/c"
-expect_fail "apply: missing KSRC path" "does not exist" "$TOP/scripts/apply-series.sh" "$T/nonexistent"
-expect_fail "apply: empty KSRC" "KSRC is empty" "$TOP/scripts/apply-series.sh" ""
+expect_fail "apply: a 7.2 tree is refused" "is Linux 7.2; this series is for Linux 7.3" "$TOP/scripts/series/apply-series.sh" "$T/c"
+expect_fail "apply: missing KSRC path" "does not exist" "$TOP/scripts/series/apply-series.sh" "$T/nonexistent"
+expect_fail "apply: empty KSRC" "KSRC is empty" "$TOP/scripts/series/apply-series.sh" ""
 mkdir -p "$T/d"
-expect_fail "apply: not a kernel tree" "not a Linux source tree" "$TOP/scripts/apply-series.sh" "$T/d"
+expect_fail "apply: not a kernel tree" "not a Linux source tree" "$TOP/scripts/series/apply-series.sh" "$T/d"
 echo "tests/fixtures/missing.patch" > "$T/missing.series"
 SERIES=$T/missing.series expect_fail "apply: series naming a missing patch" "missing.patch.*does not exist" \
-	"$TOP/scripts/apply-series.sh" "$T/b"
+	"$TOP/scripts/series/apply-series.sh" "$T/b"
 
 # make series: out/series/ from a (git) KSRC plus the series.
 fake_tree "$T/g"
@@ -81,15 +81,15 @@ cp "$F/0002-KVM-selftests-Add-fixture_test.patch" "$T/repo/kernel/p2.patch"
 printf '# fixture series\nkernel/p1.patch\nkernel/p2.patch\n' > "$T/repo/kernel/series"
 fake_tree "$T/k"
 ex() { env -u SERIES TOP="$T/repo" OUT="$T/outx" KSRC="$T/k" "$@"; }
-expect_ok "export: tree from a repo copy" ex "$TOP/scripts/prepare-tree.sh"
+expect_ok "export: tree from a repo copy" ex "$TOP/scripts/rig/prepare-tree.sh"
 mkdir -p "$T/outx/linux/Documentation/virt"
 echo "Foo" > "$T/outx/linux/Documentation/virt/foo.rst"
 git -C "$T/outx/linux" add -A
 git -C "$T/outx/linux" -c user.name=t -c user.email=t@t commit -qm "KVM: Documentation: Add foo"
 expect_fail "make tree: refuses to drop commits made in out/linux" "not in the series" \
 	env -u SERIES TOP="$T/repo" OUT="$T/outx" KSRC="$T/k" bash -c \
-	"echo '# changed' >> '$T/repo/kernel/series' && '$TOP/scripts/prepare-tree.sh'"
-expect_ok "export: writes the series back" ex "$TOP/scripts/export-series.sh"
+	"echo '# changed' >> '$T/repo/kernel/series' && '$TOP/scripts/rig/prepare-tree.sh'"
+expect_ok "export: writes the series back" ex "$TOP/scripts/series/export-series.sh"
 if diff -u - <(grep -v '^#' "$T/repo/kernel/series") <<-EOF2
 	kernel/0001-KVM-x86-Initialize-b.patch
 	selftests/0002-KVM-selftests-Add-fixture_test.patch
@@ -98,7 +98,7 @@ if diff -u - <(grep -v '^#' "$T/repo/kernel/series") <<-EOF2
 then pass "export: one patch per commit, in its area's folder"; else fail "export: series" "$(cat "$T/repo/kernel/series")"; fi
 [ ! -e "$T/repo/kernel/p1.patch" ] && pass "export: replaced patches removed" || fail "export: old patch left"
 head=$(git -C "$T/outx/linux" rev-parse HEAD)
-out=$(ex "$TOP/scripts/prepare-tree.sh" 2>&1)
+out=$(ex "$TOP/scripts/rig/prepare-tree.sh" 2>&1)
 [ -z "$out" ] && [ "$(git -C "$T/outx/linux" rev-parse HEAD)" = "$head" ] &&
 	pass "export: out/linux is up to date afterwards" || fail "export: tree rebuilt after export" "$out"
 finish

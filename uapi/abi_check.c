@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Compile-time check of the series' uapi, against the headers_install
- * output of the patched kernel (scripts/build-selftests.sh compiles it):
+ * output of the patched kernel (scripts/rig/build-selftests.sh compiles it):
  * numbers, struct layout, and the kvm_run union size left unchanged.
  */
 #include <stddef.h>

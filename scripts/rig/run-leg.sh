@@ -8,7 +8,7 @@
 #      in selftests/baseline/LEG.tsv plus the known failures and the default
 #      set; "all": every built test, outcomes recorded, not judged (baseline).
 # Results: $OUT/results/LEG-SET.{log,status,txt,counts}.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 [ $# = 2 ] || die "usage: $0 LEG SET"
 LEG=$1 SET=$2
@@ -40,7 +40,7 @@ full)	# every test that passed on the unpatched kernel, the known failures,
 esac
 ntests=$(wc -l < "$list")
 
-"$TOP/scripts/mkinitramfs.sh" "$BUILD" "$INSTALL" "$list" "$RES/$name.cpio"
+"$TOP/scripts/rig/mkinitramfs.sh" "$BUILD" "$INSTALL" "$list" "$RES/$name.cpio"
 
 # Deadlines: init within INIT_TIMEOUT; never silent for longer than a test's
 # own timeout plus slack; the total bounded by the per-test timeouts.
@@ -60,8 +60,8 @@ svm)
 	;;
 vmx)
 	need_pkgs bochsbios vgabios
-	bochs=$("$TOP/scripts/build-bochs.sh") || die "no Bochs to run the vmx leg (see above)"
-	"$TOP/scripts/mkiso.sh" "$KIMG" "$RES/$name.cpio" "$CMDLINE $BOCHS_CMDLINE" "$RES/$name.iso"
+	bochs=$("$TOP/scripts/rig/build-bochs.sh") || die "no Bochs to run the vmx leg (see above)"
+	"$TOP/scripts/rig/mkiso.sh" "$KIMG" "$RES/$name.cpio" "$CMDLINE $BOCHS_CMDLINE" "$RES/$name.iso"
 	bochs_vmx "$bochs" "$RES/$name.iso" "$RES/$name.bochsrc" "$RES/$name.bochs.log" "$fifo"
 	emu=("${EMU[@]}")
 	;;
@@ -71,7 +71,7 @@ vmx)
 esac
 
 log "$LEG: booting with $ntests test(s) of set '$SET' (limits: init ${INIT_TIMEOUT}s, silence ${SILENCE}s, total ${TOTAL}s)"
-"$TOP/scripts/console.py" --prefix "$LEG: " --log "$RES/$name.log" --console-log "$RES/$name.console.log" \
+"$TOP/scripts/rig/console.py" --prefix "$LEG: " --log "$RES/$name.log" --console-log "$RES/$name.console.log" \
 	--report-fifo "$fifo" --status "$RES/$name.status" \
 	--init-timeout "$INIT_TIMEOUT" --silence "$SILENCE" --total "$TOTAL" -- "${emu[@]}"
 
@@ -98,5 +98,5 @@ else
 	args+=(--known "$TOP/selftests/known-failures/$LEG.txt")
 fi
 set +e
-"$TOP/scripts/report.py" "${args[@]}" | tee "$RES/$name.txt"
+"$TOP/scripts/rig/report.py" "${args[@]}" | tee "$RES/$name.txt"
 exit "${PIPESTATUS[0]}"

@@ -3,7 +3,7 @@
 # build (make headers_install), and install them with the kernel's kselftest
 # machinery (run_kselftest.sh, kselftest-list.txt).
 #   build-selftests.sh SRC BUILD INSTALL_DIR
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 [ $# = 3 ] || die "usage: $0 SRC BUILD INSTALL_DIR"
 SRC=$(cd "$1" && pwd) || die "no kernel tree at $1"

@@ -4,7 +4,7 @@
 #   run-tests.sh LABEL SCRIPT...
 # Prints "LABEL: N passed, N failed, N skipped" last, writes the counts to
 # $OUT/results/LABEL.counts, and exits 1 if anything failed.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 [ $# -ge 2 ] || die "usage: $0 LABEL SCRIPT..."
 label=$1; shift
 need_pkgs shellcheck python3 git gcc

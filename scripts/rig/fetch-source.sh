@@ -6,7 +6,7 @@
 # Pinned version: KDEB_VERSION (default below). If the archive no longer carries
 # it, the newest 7.3 upload of trixie-backports is taken instead, with a warning.
 # KDEB_STRICT=1 turns that fallback into an error.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 KDEB_PKG=linux-source-7.3
 KDEB_VERSION=${KDEB_VERSION:-7.3.4-1~bpo13+1}

@@ -4,7 +4,7 @@
 # changes (selftests/, Documentation/, uapi/, else kernel/), and a new
 # kernel/series. The development loop: edit and commit in out/linux (git
 # commit --amend, rebase -i, ...), `make export`, review `git diff` here.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 LINUX=$OUT/linux
 [ -d "$LINUX/.git" ] || die "no $LINUX: run 'make tree' first"

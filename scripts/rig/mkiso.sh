@@ -2,7 +2,7 @@
 # Make a bootable isolinux ISO holding a kernel, an initramfs and its command
 # line (for emulators without a -kernel option, i.e. Bochs).
 #   mkiso.sh KERNEL INITRD CMDLINE OUT.iso
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 [ $# = 4 ] || die "usage: $0 KERNEL INITRD CMDLINE OUT.iso"
 KERNEL=$1 INITRD=$2 CMDLINE=$3 ISO=$4
 [ -s "$KERNEL" ] || die "no kernel image at $KERNEL"

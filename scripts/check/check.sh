@@ -3,14 +3,14 @@
 # kernel, selftests, boot + default set), the rig's checks against a real
 # guest (tests/rig-guest.sh), then one summary line:
 # "N passed, N failed, N skipped". Exit status 1 on any failure.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 RES=$OUT/results
 mkdir -p "$RES"
 rm -f "$RES"/*.counts
 start=$SECONDS
 fatal=""
 
-"$TOP/scripts/static-checks.sh" || true
+"$TOP/scripts/check/static-checks.sh" || true
 
 step() {
 	local what=$1; shift
@@ -20,13 +20,13 @@ step() {
 		return 1
 	fi
 }
-step "kernel tree" "$TOP/scripts/prepare-tree.sh" &&
-{ "$TOP/scripts/run-tests.sh" series "$TOP/scripts/series-check.sh" || true; } &&
-step "kernel build" "$TOP/scripts/build-kernel.sh" --rig "$OUT/linux" "$OUT/build" &&
-step "selftests build" "$TOP/scripts/build-selftests.sh" "$OUT/linux" "$OUT/build" "$OUT/kselftest" &&
-{ "$TOP/scripts/run-leg.sh" svm check || true; } &&
-{ "$TOP/scripts/run-leg.sh" vmx check || true; } &&
-{ "$TOP/scripts/run-tests.sh" rig "$TOP/tests/rig-guest.sh" || true; }
+step "kernel tree" "$TOP/scripts/rig/prepare-tree.sh" &&
+{ "$TOP/scripts/check/run-tests.sh" series "$TOP/scripts/series/series-check.sh" || true; } &&
+step "kernel build" "$TOP/scripts/rig/build-kernel.sh" --rig "$OUT/linux" "$OUT/build" &&
+step "selftests build" "$TOP/scripts/rig/build-selftests.sh" "$OUT/linux" "$OUT/build" "$OUT/kselftest" &&
+{ "$TOP/scripts/rig/run-leg.sh" svm check || true; } &&
+{ "$TOP/scripts/rig/run-leg.sh" vmx check || true; } &&
+{ "$TOP/scripts/check/run-tests.sh" rig "$TOP/tests/rig-guest.sh" || true; }
 
 np=0 nf=0 ns=0
 echo "=== summary ($((SECONDS - start)) s) ==="

@@ -7,7 +7,7 @@
 # failure TREE is left exactly as it was and the failing patch and file are
 # named. A tree that is not 7.3 or that already carries the series is refused.
 # SERIES=FILE uses another series file than kernel/series (for tests).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 [ $# = 1 ] || die "usage: $0 TREE"
 [ -n "$1" ] || die "KSRC is empty: say KSRC=/path/to/linux-7.3"

@@ -4,12 +4,12 @@
 # archive with a private apt configuration (deb-src of sid and trixie) and
 # verified against the Sources index's SHA-256. Versions on offer are tried
 # newest first: the archive's pool does not always hold every file its
-# indexes list. On top: the rig's patches in scripts/bochs/*.patch (Bochs
+# indexes list. On top: the rig's patches in scripts/rig/bochs/*.patch (Bochs
 # bugs that KVM runs into). Configured with no GUI, no debugger, no
 # show-ips (its SIGALRM handler deadlocked mid-run). Debian's own patches
 # only concern docs, BIOS builds and paths, none of which this build uses.
 # Cached in $CACHE_DIR/bochs/<version>-<hash of patches + flags>/bochs.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 CONFIGURE_FLAGS=(--enable-x86-64 --enable-vmx=2 --enable-avx --enable-evex --enable-cpu-level=6
 	--enable-long-phy-address --enable-all-optimizations --enable-repeat-speedups
@@ -18,7 +18,7 @@ CONFIGURE_FLAGS=(--enable-x86-64 --enable-vmx=2 --enable-avx --enable-evex --ena
 	--without-wx --without-sdl2 --without-term --enable-pci --enable-cdrom)
 SUITES=${BOCHS_SUITES:-sid trixie}
 
-patches=("$TOP"/scripts/bochs/*.patch)
+patches=("$TOP"/scripts/rig/bochs/*.patch)
 key=$( { cat "${patches[@]}"; echo "${CONFIGURE_FLAGS[*]}"; } | sha256sum | cut -c1-12)
 for b in "$CACHE_DIR"/bochs/*-"$key"/bochs; do
 	[ -x "$b" ] && { echo "$b"; exit 0; }

@@ -3,7 +3,7 @@
 # to $OUT/series/ (0000-cover-letter.patch, 0001-..., ...), from the commits
 # that prepare-tree.sh made in $OUT/linux. The cover letter's subject is the
 # first line of kernel/cover-letter.txt, its text the rest.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 LINUX=$OUT/linux DEST=$OUT/series
 [ -d "$LINUX/.git" ] || die "no $LINUX: run 'make tree' first"

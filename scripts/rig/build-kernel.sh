@@ -11,7 +11,7 @@
 # (kvm_guest.config is generic, with s390 symbols: merged, not checked).
 #   build-kernel.sh --rig SRC BUILD [-- MAKE-TARGETS...]
 # is the rig's kernel: --base allnoconfig SRC BUILD kernel/config/rig.config.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 selftests_config=1 base=x86_64_defconfig
 if [ "${1:-}" = --rig ]; then

@@ -11,7 +11,7 @@
 #    (kernel/config/modules.config, in $OUT/build-mod), and with the rig's
 #    built-in config (kernel/config/rig.config, in the rig's $OUT/build).
 # Needs the tree (make tree).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 LINUX=$OUT/linux
 [ -d "$LINUX/.git" ] || die "no $LINUX: run 'make tree' first"
@@ -60,7 +60,7 @@ base=$(mktemp -d)
 trap 'rm -rf "$base"' EXIT
 mapfile -t existing < <(git -C "$LINUX" ls-tree -r --name-only rig-base -- Makefile "${touched[@]}")
 git -C "$LINUX" archive rig-base -- "${existing[@]}" | tar -x -C "$base" || die "git archive of the base failed"
-if "$TOP/scripts/apply-series.sh" "$base" >"$OUT/series-apply.log" 2>&1; then
+if "$TOP/scripts/series/apply-series.sh" "$base" >"$OUT/series-apply.log" 2>&1; then
 	diffs=()
 	for f in "${touched[@]}"; do
 		git -C "$LINUX" show "HEAD:$f" 2>/dev/null | cmp -s - "$base/$f" || diffs+=("$f")
@@ -92,7 +92,7 @@ for c in $commits; do
 		else
 			args=(--rig "$LINUX" "$OUT/${cfg#*:}")
 		fi
-		if "$TOP/scripts/build-kernel.sh" "${args[@]}" -- arch/x86/kvm/ \
+		if "$TOP/scripts/rig/build-kernel.sh" "${args[@]}" -- arch/x86/kvm/ \
 			>"$OUT/series-${cfg%%:*}.log" 2>&1; then
 			pass "patch $i builds arch/x86/kvm/ (${cfg%%:*} config): $subj"
 		else

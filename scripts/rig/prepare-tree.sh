@@ -1,12 +1,12 @@
 #!/bin/bash
 # Make $OUT/linux: the base 7.3 tree as a git repository (commit tagged
 # rig-base) with the series applied on top, one commit per patch (git am).
-# Base: Debian's linux-source-7.3 (scripts/fetch-source.sh), or KSRC=/path
+# Base: Debian's linux-source-7.3 (scripts/rig/fetch-source.sh), or KSRC=/path
 # (its committed HEAD if it is a git tree, else a copy; KSRC is never changed).
 # Reused as long as the base and the series are unchanged; when the series
 # changes, the tree is reset to rig-base and the series re-applied, so only
 # the files the series touches change (and get rebuilt).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 need_pkgs git xz-utils
 LINUX=$OUT/linux
@@ -29,7 +29,7 @@ if [ -n "${KSRC:-}" ]; then
 			die "KSRC=$KSRC has been configured or built in-tree; run 'make mrproper' there first"
 	fi
 else
-	tarball=$("$TOP/scripts/fetch-source.sh") || exit 1
+	tarball=$("$TOP/scripts/rig/fetch-source.sh") || exit 1
 	base_id="deb:$(cat "${tarball%/*}/VERSION")"
 fi
 

@@ -2,12 +2,12 @@
 # Run every built KVM selftest on one leg and record each outcome and time in
 # selftests/baseline/LEG.tsv (make baseline; the kernel must be unpatched).
 #   record-baseline.sh LEG
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 [ $# = 1 ] || die "usage: $0 LEG"
 LEG=$1 RES=$OUT/results
 [ "$(git -C "$OUT/linux" rev-list --count rig-base..HEAD)" = 0 ] ||
 	die "$OUT/linux carries patches: a baseline is taken on the unpatched kernel"
-"$TOP/scripts/run-leg.sh" "$LEG" all || true
+"$TOP/scripts/rig/run-leg.sh" "$LEG" all || true
 [ -s "$RES/$LEG-all.tsv" ] || die "the run left no results"
 dest=$TOP/selftests/baseline/$LEG.tsv
 mkdir -p "${dest%/*}"

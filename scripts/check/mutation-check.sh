@@ -5,7 +5,7 @@
 # test in the SVM leg and compare each subtest's outcome with
 # tests/mutations/shm_append.expect. The tree is restored afterwards; the
 # next `make kernel` rebuilds the touched file.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 LINUX=$OUT/linux
 MUT=$TOP/tests/mutations/shm_append.patch
@@ -19,9 +19,9 @@ restore() { git -C "$LINUX" checkout -q -- $files; }
 trap restore EXIT
 patch -s -d "$LINUX" -p1 < "$MUT" || die "$MUT does not apply to $LINUX"
 
-"$TOP/scripts/build-kernel.sh" --rig "$LINUX" "$OUT/build"
+"$TOP/scripts/rig/build-kernel.sh" --rig "$LINUX" "$OUT/build"
 list=$(mktemp); echo shm_append_test > "$list"
-"$TOP/scripts/run-leg.sh" svm "$list" >/dev/null 2>&1 || true
+"$TOP/scripts/rig/run-leg.sh" svm "$list" >/dev/null 2>&1 || true
 rm -f "$list"
 log=$OUT/results/svm-${list##*/}.log
 [ -s "$log" ] || die "no guest log $log"

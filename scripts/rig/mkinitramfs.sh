@@ -5,7 +5,7 @@
 #   mkinitramfs.sh BUILD INSTALL_DIR TESTLIST OUTPUT.cpio
 # TESTLIST: one test a line as named in kselftest-list.txt after "kvm:"
 # (e.g. x86/cpuid_test). Per-test arguments come from selftests/test-args.txt.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 [ $# = 4 ] || die "usage: $0 BUILD INSTALL_DIR TESTLIST OUTPUT.cpio"
 BUILD=$1 INSTALL=$2 LIST=$3 CPIO=$4
@@ -48,7 +48,7 @@ cp "$INSTALL/kvm/settings" "$STAGE/kvm/"
 cp "$INSTALL/run_kselftest.sh" "$STAGE/"
 cp -r "$INSTALL/kselftest" "$STAGE/"
 [ -n "${RIG_TIMEOUT:-}" ] && echo "export RIG_TIMEOUT=$RIG_TIMEOUT" >> "$STAGE/rig/env.sh"
-gcc -O2 -Wall -Wextra -Werror -static -o "$STAGE/timeout" "$TOP/scripts/guest/timeout.c" ||
+gcc -O2 -Wall -Wextra -Werror -static -o "$STAGE/timeout" "$TOP/scripts/rig/guest/timeout.c" ||
 	die "cannot build the guest's timeout helper"
 
 echo 'root:x:0:0:root:/root:/bin/sh' > "$STAGE/passwd"	# whoami, in test scripts
@@ -65,7 +65,7 @@ spec=$CPIO.spec
 	echo "file /etc/group $STAGE/group 0644 0 0"
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "nod /dev/null 0666 0 0 c 1 3"
-	echo "file /init $TOP/scripts/guest/init 0755 0 0"
+	echo "file /init $TOP/scripts/rig/guest/init 0755 0 0"
 	echo "file /bin/busybox /bin/busybox 0755 0 0"
 	echo "file /bin/bash /bin/bash-static 0755 0 0"	# for the tests that are bash scripts
 	busybox --list-full | while read -r a; do
