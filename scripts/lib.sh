@@ -103,7 +103,7 @@ bochs_vmx() {
 	ata0-master: type=cdrom, path="$2", status=inserted
 	boot: cdrom
 	com1: enabled=1, mode=file, dev=/dev/stdout
-	com2: enabled=1, mode=file, dev=$5
+	com2: enabled=1, mode=file, dev="$5"
 	display_library: nogui
 	clock: sync=none, time0=1767225600
 	log: $4

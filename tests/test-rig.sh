@@ -52,6 +52,16 @@ run_console -- sh -c 'echo "RIG: init reached" >"$RIG_REPORT"; exit 3' 2>/dev/nu
 status_has "s['rc'] == 3 and not s['killed']" && pass "console: emulator exit status recorded" ||
 	fail "console: exit status" "$(cat "$T/status")"
 [ ! -e "$T/fifo" ] && pass "console: the report FIFO is removed afterwards" || fail "console: FIFO left behind"
+run_console -- sh -c 'echo "RIG: init reached" >"$RIG_REPORT"; sleep 313 & exit 0' 2>/dev/null
+pgrep -f 'sleep 313' >/dev/null && fail "console: a process the emulator left behind survives the run" ||
+	pass "console: what the emulator leaves behind is killed when it exits"
+"$S/console.py" --log "$T/log" --console-log "$T/clog" --report-fifo "$T/fifo" --status "$T/status" \
+	-- sh -c 'echo "RIG: init reached" >"$RIG_REPORT"; sleep 317' 2>/dev/null & cp=$!
+sleep 1; kill -TERM $cp; wait $cp
+if ! pgrep -f 'sleep 317' >/dev/null && [ -s "$T/status" ] && [ ! -e "$T/fifo" ] &&
+   status_has "'console.py stopped' in (s['killed'] or '')"; then
+	pass "console: stopped by SIGTERM, it takes the emulator down and still writes its status"
+else pkill -f 'sleep 317'; fail "console: SIGTERM" "$(cat "$T/status" 2>/dev/null)"; fi
 run_console -- /nonexistent/qemu 2>/dev/null
 status_has "'cannot start' in (s['killed'] or '')" && pass "console: a missing emulator is reported" ||
 	fail "console: missing emulator" "$(cat "$T/status")"
@@ -65,14 +75,14 @@ seq 0 299 | awk '{printf "[ %d.000000] kernel %d\n", $1, $1}' > "$T/want-console
 if sed 's/^\[host *[0-9.]*\] //' "$T/log" | cmp -s - "$T/want-report" &&
    sed 's/^\[host *[0-9.]*\] //' "$T/clog" | cmp -s - "$T/want-console"; then
 	pass "console: report channel and kernel console logged apart, every line whole"
-else fail "console: channels mixed or lines lost" "$(diff <(sed 's/^\[host *[0-9.]*\] //' "$T/log") "$T/want-report" | head)"; fi
+else fail "console: channels mixed or lines lost" \
+	"$(diff <(sed 's/^\[host *[0-9.]*\] //' "$T/log") "$T/want-report" | head; diff <(sed 's/^\[host *[0-9.]*\] //' "$T/clog") "$T/want-console" | head)"; fi
 
 # --- report.py on made-up consoles ---
 printf 'a_test\nx86/b_test\nc_test\n' > "$T/list"
 printf 'c_test TCG lacks NRIPS\n' > "$T/known"
 good_log() {
 	cat <<-'EOF2'
-	[host     1.00] [    0.000000] Linux version 7.3.4
 	[host    10.00] RIG: init reached, kernel 7.3.4, 2 cpus
 	[host    10.10] RIG: kvm ready: svm npt=Y
 	[host    10.20] RIG: tests start
@@ -129,8 +139,12 @@ done
 report >/dev/null && fail "report: a kernel BUG after an unterminated console line is missed" ||
 	pass "report: catches a kernel line that starts mid-line"
 good_console > "$T/clog"
-{ good_log; echo '[host    16.05] # [   16.000000] WARNING: CPU: 0 PID: 1 at fake line printed by a test'; } > "$T/log"
+{ good_log; echo '[host    16.05] # WARNING: CPU: 0 PID: 1 at fake line printed by a test'; } > "$T/log"
 report >/dev/null && pass "report: a test's own output is not taken for a kernel line" || fail "report: test output misread"
+good_log | sed 's/RIG: kvm ready: svm npt=Y/RIG: kvm ready: [   19.126131] cat (70) used greatest stack depth: 13280 bytes left/' > "$T/log"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q '1 kernel line(s) on the report channel, the first: RIG: kvm ready: \[   19.126131\] cat' <<<"$out" &&
+	pass "report: a kernel line on the report channel fails the run, named" || fail "report: kernel line on the report channel" "$out"
 
 # The failure a shared console allowed: a printk landing mid-line in a
 # marker. Kernel lines now only reach the console log; a flood there
@@ -193,7 +207,7 @@ else fail "mkiso: ISO content" "$(cat "$T/err" "$T/cfg" 2>/dev/null)"; fi
 	echo "${EMU[*]}" > "$T/emu"
 )
 for want in 'display_library: nogui' 'panic: action=fatal' 'com1: enabled=1, mode=file, dev=/dev/stdout' \
-	    "com2: enabled=1, mode=file, dev=$T/report.fifo" \
+	    "com2: enabled=1, mode=file, dev=\"$T/report.fifo\"" \
 	    'cpu: model=corei7_skylake_x' "ata0-master: type=cdrom, path=\"$T/x.iso\"" 'clock: sync=none' \
 	    "log: $T/bochs.log"; do
 	grep -qF "$want" "$T/bochsrc" && pass "bochsrc: $want" || fail "bochsrc lacks '$want'" "$(cat "$T/bochsrc")"

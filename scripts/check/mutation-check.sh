@@ -14,6 +14,7 @@ EXPECT=$TOP/tests/mutations/shm_append.expect
 [ -z "$(git -C "$LINUX" status --porcelain)" ] || die "$LINUX has uncommitted changes"
 [ -s "$OUT/kselftest/kvm/shm_append_test" ] || die "no shm_append_test built: run 'make selftests' first"
 
+need_pkgs patch
 files=$(sed -n 's|^+++ b/||p' "$MUT")
 restore() { git -C "$LINUX" checkout -q -- $files; }
 trap restore EXIT

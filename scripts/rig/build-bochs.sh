@@ -24,7 +24,7 @@ for b in "$CACHE_DIR"/bochs/*-"$key"/bochs; do
 	[ -x "$b" ] && { echo "$b"; exit 0; }
 done
 
-need_pkgs g++ make curl xz-utils ccache apt
+need_pkgs g++ make curl xz-utils ccache apt patch
 APTDIR=$CACHE_DIR/apt-bochs
 mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$CACHE_DIR/bochs/src"
 mirror=${DEBIAN_MIRROR:-$(system_mirror)} ||

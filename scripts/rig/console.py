@@ -108,47 +108,47 @@ def main():
         pass
     os.mkfifo(a.report_fifo, 0o600)
     rfd = os.open(a.report_fifo, os.O_RDWR | os.O_NONBLOCK)
-
     start = time.monotonic()
+    report = Channel('report', rfd, a.log, start, a.prefix)
+    console = Channel('console', None, a.console_log, start, a.prefix)
+    state = {'init': False, 'last_report': start}
+
+    def on_line(ch, text):
+        if ch is report and text.startswith('RIG: init reached'):
+            state['init'] = True
+
+    def cleanup(rc, killed):
+        drain(report, on_line)
+        if console.fd is not None and not console.eof:
+            drain(console, on_line)
+        if killed:
+            report.log.write(f'[host] RIG-HOST: killed: {killed}\n')
+        status(rc, killed, time.monotonic() - start)
+        console.close(on_line)
+        report.close(on_line)
+        os.close(rfd)
+        try:
+            os.unlink(a.report_fifo)
+        except FileNotFoundError:
+            pass
+
     try:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, start_new_session=True,
                              env=dict(os.environ, RIG_REPORT=a.report_fifo))
     except OSError as e:
         print(f'console.py: cannot start {cmd[0]}: {e}', file=sys.stderr)
-        status(None, f'cannot start {cmd[0]}: {e}', 0)
-        os.close(rfd)
-        os.unlink(a.report_fifo)
+        cleanup(None, f'cannot start {cmd[0]}: {e}')
         return 1
-    os.set_blocking(p.stdout.fileno(), False)
-
-    console = Channel('console', p.stdout.fileno(), a.console_log, start, a.prefix)
-    report = Channel('report', rfd, a.log, start, a.prefix)
+    console.fd = p.stdout.fileno()
+    os.set_blocking(console.fd, False)
     sel = selectors.DefaultSelector()
     sel.register(console.fd, selectors.EVENT_READ, console)
     sel.register(report.fd, selectors.EVENT_READ, report)
-    last_report = start
-    init_seen = False
-    killed = None
 
-    def on_line(ch, text):
-        nonlocal init_seen
-        if ch is report and text.startswith('RIG: init reached'):
-            init_seen = True
-
-    while True:
-        now = time.monotonic()
-        if not init_seen and now - start > a.init_timeout:
-            killed = f'the guest never reached init within {a.init_timeout:.0f} s'
-        elif init_seen and now - last_report > a.silence:
-            killed = f'no output on the report channel for {a.silence:.0f} s'
-        elif now - start > a.total:
-            killed = f'run exceeded its total limit of {a.total:.0f} s'
-        if killed:
-            break
-        events = sel.select(timeout=1.0)
-        if (console.eof or not events) and p.poll() is not None:
-            break
+    def pump(timeout):
+        """Read what the channels have within timeout; False if nothing came."""
+        events = sel.select(timeout=timeout)
         for key, _ in events:
             ch = key.data
             try:
@@ -165,32 +165,61 @@ def main():
                     sel.unregister(ch.fd)
                 continue
             if ch is report:
-                last_report = time.monotonic()
+                state['last_report'] = time.monotonic()
             ch.feed(chunk, on_line)
+        return bool(events)
 
-    if killed:
-        print(f'{a.prefix}console.py: {killed}; stopping {cmd[0]}', file=sys.stderr)
-        for sig in (signal.SIGTERM, signal.SIGKILL):
+    def stop_group():
+        """SIGTERM, then SIGKILL, the emulator's whole session; keep reading
+        meanwhile, or an emulator blocked on a full pipe never sees it.
+        After the emulator's own exit, what is left of it gets SIGKILL."""
+        sigs = (signal.SIGKILL,) if p.poll() is not None else (signal.SIGTERM, signal.SIGKILL)
+        for sig in sigs:
             try:
                 os.killpg(p.pid, sig)
             except ProcessLookupError:
+                return
+            deadline = time.monotonic() + 5
+            while p.poll() is None and time.monotonic() < deadline:
+                pump(0.1)
+            if p.poll() is not None:
+                return
+
+    # A SIGTERM to this script (make interrupted, a timeout) must not leave
+    # the emulator running in its own session.
+    def on_term(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, on_term)
+
+    killed = None
+    try:
+        while True:
+            now = time.monotonic()
+            if not state['init'] and now - start > a.init_timeout:
+                killed = f'the guest never reached init within {a.init_timeout:.0f} s'
+            elif state['init'] and now - state['last_report'] > a.silence:
+                killed = f'no output on the report channel for {a.silence:.0f} s'
+            elif now - start > a.total:
+                killed = f'run exceeded its total limit of {a.total:.0f} s'
+            if killed:
+                print(f'{a.prefix}console.py: {killed}; stopping {cmd[0]}', file=sys.stderr)
                 break
-            try:
-                p.wait(timeout=5)
+            got = pump(1.0)
+            if (console.eof or not got) and p.poll() is not None:
                 break
-            except subprocess.TimeoutExpired:
-                pass
-    rc = p.wait()
-    drain(report, on_line)
-    if not console.eof:
-        drain(console, on_line)
-    if killed:
-        report.log.write(f'[host] RIG-HOST: killed: {killed}\n')
-    console.close(on_line)
-    report.close(on_line)
-    os.close(rfd)
-    os.unlink(a.report_fifo)
-    status(rc, killed, time.monotonic() - start)
+    except SystemExit:
+        killed = 'console.py stopped by SIGTERM'
+        print(f'{a.prefix}console.py: {killed}; stopping {cmd[0]}', file=sys.stderr)
+        raise
+    except BaseException as e:
+        killed = f'console.py stopped: {type(e).__name__} {e}'.strip()
+        raise
+    finally:
+        # Whatever ended the run: nothing of the emulator's session survives
+        # it (a guest's leftover writer, an emulator past its deadline).
+        stop_group()
+        rc = p.wait()
+        cleanup(rc, killed)
     return 0
 
 

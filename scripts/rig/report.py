@@ -3,7 +3,8 @@
 """Turn one rig run (the two logs and the status from console.py) into results.
 
   report.py --leg NAME --log FILE --console FILE --status FILE --list TESTLIST
-            [--known FILE] [--baseline] [--tsv OUT]
+            [--vendor svm|vmx] [--known FILE] [--baseline] [--allow-dropped]
+            [--tsv OUT] [--counts OUT]
 
 --log is the guest's report channel (its ttyS1: the rig's init and the
 tests, never the kernel); --console the kernel console (ttyS0). Reads the
@@ -11,7 +12,8 @@ tests, never the kernel); --console the kernel console (ttyS0). Reads the
 report channel, times each test from the host timestamps, and checks the
 kernel's own lines on the console: a WARN, BUG, oops, panic, KASAN/UBSAN
 report or RCU stall anywhere fails the run, and so does a console that
-dropped messages (the check would be blind to them).
+dropped messages (the check would be blind to them) or a kernel line on the
+report channel (the kernel must never write there).
 
 Every test of TESTLIST is expected to pass, except those in the known-failures
 file (expected to fail because of the emulator, with a reason): those are
@@ -39,6 +41,9 @@ KERNEL_BAD = re.compile(
     r'unchecked MSR access error|Unable to handle kernel))')
 
 
+# A printk record (printk.time=1), anywhere in a line: on the report channel
+# it means the kernel wrote there.
+KERNEL_LINE = re.compile(r'\[\s*\d+\.\d{6}\] ')
 # The console lost kernel messages (printk could not keep up).
 DROPPED = re.compile(r'\*\* (\d+) printk messages dropped \*\*')
 
@@ -112,11 +117,14 @@ def main():
             dropped += int(m.group(1))
         if line.startswith('RIG: '):
             console_rig.append(line)
-    for raw in open(a.log, errors='replace'):
+    on_report = []
+    for raw in (open(a.log, errors='replace') if os.path.exists(a.log) else []):
         m = HOST.match(raw.rstrip('\n'))
         if not m:
             continue
         t, line = float(m.group(1)), m.group(2)
+        if KERNEL_LINE.search(line):
+            on_report.append(line)
         if line.startswith('RIG: init reached'):
             init = True
         elif line.startswith('RIG: kvm '):
@@ -185,6 +193,8 @@ def main():
         problems.append(f'emulator exited with status {status.get("rc")}')
     for line in kernel_bad:
         problems.append(f'kernel log: {line}')
+    if on_report:
+        problems.append(f'{len(on_report)} kernel line(s) on the report channel, the first: {on_report[0]}')
     if dropped and not a.allow_dropped:
         problems.append(f'kernel log incomplete: the console dropped {dropped} message(s)')
     if extra:

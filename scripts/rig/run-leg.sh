@@ -7,7 +7,8 @@
 # SET: a list in selftests/sets/LEG-SET.txt, or a path to a list; "full": every test that passed
 #      in selftests/baseline/LEG.tsv plus the known failures and the default
 #      set; "all": every built test, outcomes recorded, not judged (baseline).
-# Results: $OUT/results/LEG-SET.{log,status,txt,counts}.
+# Results: $OUT/results/LEG-SET.{log,console.log,status,txt,tsv,counts}: log is
+# the guest's report channel (ttyS1), console.log the kernel console (ttyS0).
 . "$(dirname "$0")/../lib.sh"
 
 [ $# = 2 ] || die "usage: $0 LEG SET"
