@@ -52,6 +52,8 @@ help:
 	@echo "  make source|tree|kernel|selftests   single steps"
 	@echo "  make clean        remove out/ (caches in CACHE_DIR stay)"
 	@echo "  make clean-tree   remove out/linux only (it is remade from the base)"
+	@echo "scripts: rig/ (build, boot, report), series/ (the patches), check/ (make check);"
+	@echo "         lib.sh shared by all; README.md 'Layout' says where everything else is"
 
 deps:
 	@$(S)/rig/deps.sh

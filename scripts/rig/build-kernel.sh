@@ -44,6 +44,10 @@ BUILD=$(cd "$BUILD" && pwd)
 
 export CCACHE_DIR=$CACHE_DIR/ccache CCACHE_BASEDIR=$TOP CCACHE_COMPILERCHECK=content
 export CCACHE_NOHASHDIR=1
+# Depend mode: on a miss, one compiler run (the .d file kbuild asks for
+# names the headers) instead of a preprocessor run + a compile; a cold
+# rig kernel took 289 s in the default mode here, 208 s in this one.
+export CCACHE_DEPEND=1
 ccache -M 6G >/dev/null
 # Reproducible objects, so that a fresh build directory hits the cache.
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
