@@ -1,6 +1,8 @@
 #!/bin/bash
-# Install the Debian packages the rig needs (as root; a no-op when present).
+# Install the Debian packages the rig needs (as root; a no-op when present),
+# all at once before anything runs: the two legs run side by side, and two
+# apt-get at once would fight over dpkg's lock.
 . "$(dirname "$0")/../lib.sh"
-need_pkgs gcc make flex bison bc libelf-dev libssl-dev cpio xz-utils ccache git \
-	python3 perl rsync binutils libc6-dev uuid-dev busybox-static bash-static qemu-system-x86 \
-	shellcheck
+need_pkgs gcc g++ make flex bison bc libelf-dev libssl-dev cpio xz-utils ccache git patch curl \
+	python3 python3-ply python3-git perl rsync binutils libc6-dev uuid-dev busybox-static bash-static \
+	qemu-system-x86 bochsbios vgabios isolinux syslinux-common xorriso shellcheck
