@@ -86,7 +86,8 @@ check-full: selftests
 baseline: deps
 	@mkdir -p $(OUT) && : > $(OUT)/empty.series
 	@SERIES=$(OUT)/empty.series $(MAKE) -s selftests
-	@for l in $(LEGS); do $(S)/rig/record-baseline.sh $$l || exit 1; done
+	@pids=; for l in $(LEGS); do $(S)/rig/record-baseline.sh $$l & pids="$$pids $$!"; done; \
+	  rc=0; for p in $$pids; do wait $$p || rc=1; done; exit $$rc
 
 apply: deps
 	@$(S)/series/apply-series.sh "$(KSRC)"
