@@ -6,7 +6,8 @@
 #                         "N passed, N failed, N skipped"
 #
 # Variables: KSRC=/path (your own 7.3 tree instead of Debian's linux-source),
-# CACHE_DIR (default ~/.cache/kvm-shm-append), JOBS, KDEB_VERSION.
+# CACHE_DIR (default ~/.cache/kvm-shm-append), JOBS, KDEB_VERSION,
+# SUBMITTER="Name <email>" (make series; default: git's user.name/email).
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -44,7 +45,8 @@ help:
 	@echo "  make check-full   every test that passed on the unpatched kernel (+ known failures)"
 	@echo "  make baseline     run every KVM selftest, record outcomes in selftests/baseline/"
 	@echo "  make apply KSRC=/path   apply the series to your 7.3 tree (all or nothing)"
-	@echo "  make series       git format-patch series + cover letter in out/series/"
+	@echo "  make series       git format-patch series + cover letter in out/series/, From: and"
+	@echo "                    Signed-off-by: you (git user.name/email, or SUBMITTER='Name <email>')"
 	@echo "  make export       write the commits of out/linux back as the series (kernel/series)"
 	@echo "  make series-check checkpatch --strict + every patch builds (modules and rig configs)"
 	@echo "  make mutation-check  shm_append_test must notice checks removed from the kernel"

@@ -44,7 +44,35 @@ SERIES=$T/missing.series expect_fail "apply: series naming a missing patch" "mis
 fake_tree "$T/g"
 git -C "$T/g" init -q && git -C "$T/g" add -A &&
 	git -C "$T/g" -c user.name=t -c user.email=t@t commit -qm base
-expect_ok "make series: runs on a fake 7.3 tree" make -s -C "$TOP" series OUT="$T/out" KSRC="$T/g"
+# No identity at all (no SUBMITTER, no git user.name/email): refused, nothing written.
+noid() { env -u SUBMITTER HOME="$T/nohome" GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 \
+	GIT_AUTHOR_NAME= GIT_AUTHOR_EMAIL= GIT_COMMITTER_NAME= GIT_COMMITTER_EMAIL= EMAIL= "$@"; }
+mkdir -p "$T/nohome"
+expect_fail "make series: refused without the submitter's identity" "needs the submitter's identity" \
+	noid make -s -C "$TOP" series OUT="$T/out" KSRC="$T/g"
+[ ! -e "$T/out/series/0001-KVM-x86-Initialize-b.patch" ] && pass "make series: nothing written without an identity" ||
+	fail "make series: wrote patches without an identity"
+expect_fail "make series: a malformed SUBMITTER is refused" "is not 'Name <email>'" \
+	make -s -C "$TOP" series OUT="$T/out" KSRC="$T/g" SUBMITTER="ada@example.com"
+expect_fail "make series: the placeholder author is not a submitter" "placeholder author" \
+	make -s -C "$TOP" series OUT="$T/out" KSRC="$T/g" SUBMITTER="Rig Dev <dev@example.org>"
+# git's own identity is used when SUBMITTER is not set.
+git config -f "$T/gitid" user.name "Git Config User"; git config -f "$T/gitid" user.email "gcu@example.net"
+noid env GIT_CONFIG_GLOBAL="$T/gitid" make -s -C "$TOP" series OUT="$T/out" KSRC="$T/g" >/dev/null 2>&1
+grep -qx 'From: Git Config User <gcu@example.net>' "$T/out/series/0001-KVM-x86-Initialize-b.patch" &&
+	pass "make series: git user.name/user.email is the submitter by default" ||
+	fail "make series: git identity not used" "$(head -n3 "$T/out/series/0001-KVM-x86-Initialize-b.patch")"
+expect_ok "make series: runs on a fake 7.3 tree" make -s -C "$TOP" series OUT="$T/out" KSRC="$T/g" \
+	SUBMITTER="Ada Lovelace <ada@example.com>"
+# Every From: is the submitter, the author's sign-off became hers, exactly once per patch.
+ok=1
+for f in "$T"/out/series/*.patch; do
+	grep -qx 'From: Ada Lovelace <ada@example.com>' "$f" || ok=0
+	grep -q 'author@example.org' "$f" && ok=0
+	case $f in *0000-cover-letter*) ;; *) [ "$(grep -cx 'Signed-off-by: Ada Lovelace <ada@example.com>' "$f")" = 1 ] || ok=0 ;; esac
+done
+[ $ok = 1 ] && pass "make series: From: and Signed-off-by: are the submitter's, the placeholder is gone" ||
+	fail "make series: identity" "$(grep -h '^From:\|Signed-off-by' "$T"/out/series/*.patch)"
 ls "$T/out/series" > "$T/ls" 2>/dev/null
 if diff -u - "$T/ls" <<-EOF2
 	0000-cover-letter.patch
@@ -62,6 +90,9 @@ grep -q 'Subject: \[PATCH 2/2\] KVM: selftests: Add fixture_test' "$T/out/series
 	pass "make series: numbered subjects" || fail "make series: numbered subjects"
 git -C "$T/g" -c user.name=t -c user.email=t@t am -q "$T"/out/series/000[12]-*.patch &&
 	pass "make series: output applies with git am" || fail "make series: output does not apply with git am"
+[ "$(git -C "$T/g" log -2 --format='%an <%ae>' | sort -u)" = "Ada Lovelace <ada@example.com>" ] &&
+	pass "make series: git am records the submitter as the author" ||
+	fail "make series: author after git am" "$(git -C "$T/g" log -2 --format='%an <%ae>')"
 # The user's tree was never changed by make series.
 [ "$(git -C "$T/g" rev-list --count HEAD)" = 3 ] || fail "make series: unexpected history in KSRC"
 
