@@ -164,3 +164,61 @@ apt_private() {
 		-o Acquire::http::Timeout=30 \
 		"$@"
 }
+
+# Fetch the orig tarball of Debian source package PKG from the deb-src of
+# SUITES (e.g. "sid trixie") with a private apt configuration, verified
+# against the Sources index's SHA-256, into DIR (a cache: a verified tarball
+# there is not fetched again). Versions on offer are tried newest first: the
+# archive's pool does not always hold every file its indexes list.
+#   fetch_debian_orig PKG SUITES DIR  -> sets DEB_SRC_VERSION, DEB_SRC_TARBALL
+fetch_debian_orig() {
+	local pkg=$1 suites=$2 dir=$3 mirror s offers ver vdir sha size file tarball got
+	local APTDIR=$CACHE_DIR/apt-$pkg tried=()
+	mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$dir"
+	mirror=${DEBIAN_MIRROR:-$(system_mirror)} ||
+		die "no Debian mirror found in /etc/apt/sources*; set DEBIAN_MIRROR=<url of a Debian archive>"
+	for s in $suites; do
+		echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $s main"
+	done > "$APTDIR/sources.list"
+	log "updating a private apt source index ($suites at $mirror)"
+	apt_private --error-on=any update >"$APTDIR/update.log" 2>&1 || {
+		tail -n 5 "$APTDIR/update.log" >&2
+		die "cannot reach the Debian archive at $mirror for $pkg sources; see $APTDIR/update.log"
+	}
+	# "version directory sha256 size file" for each orig tarball of PKG.
+	offers=$(for f in "$APTDIR"/lists/*_source_Sources*; do
+		/usr/lib/apt/apt-helper cat-file "$f"
+	done | awk -v want="$pkg" '
+		/^Package: / { pkg = $2; ver = dir = ""; in_sha = 0 }
+		pkg == want && /^Version: / { ver = $2 }
+		pkg == want && /^Directory: / { dir = $2 }
+		/^Checksums-Sha256:/ { in_sha = 1; n = 0; next }
+		in_sha && /^ / { if (pkg == want) { sha[n] = $1; size[n] = $2; file[n++] = $3 }; next }
+		{ in_sha = 0 }
+		/^$/ && pkg == want { for (i = 0; i < n; i++) if (file[i] ~ /\.orig\.tar\./)
+			print ver, dir, sha[i], size[i], file[i]; pkg = "" }
+		END { if (pkg == want) for (i = 0; i < n; i++) if (file[i] ~ /\.orig\.tar\./)
+			print ver, dir, sha[i], size[i], file[i] }' | sort -u -k1,1Vr)
+	[ -n "$offers" ] || die "the Debian archive ($suites) lists no $pkg source"
+	while read -r ver vdir sha size file; do
+		tarball=$dir/$file
+		if [ ! -s "$tarball" ] || [ "$(sha256sum < "$tarball" | cut -d' ' -f1)" != "$sha" ]; then
+			log "fetching $file ($size bytes)"
+			if ! curl -fsS --retry 2 -o "$tarball.part" "$mirror/$vdir/$file" 2>"$tarball.err"; then
+				tried+=("$ver: $(tr -d '\n' < "$tarball.err")"); rm -f "$tarball.part" "$tarball.err"; continue
+			fi
+			rm -f "$tarball.err"
+			got=$(sha256sum < "$tarball.part" | cut -d' ' -f1)
+			if [ "$got" != "$sha" ]; then
+				tried+=("$ver: SHA-256 $got, the index says $sha"); rm -f "$tarball.part"; continue
+			fi
+			mv "$tarball.part" "$tarball"
+		fi
+		break
+	done <<<"$offers"
+	[ -s "$tarball" ] && [ "$(sha256sum < "$tarball" | cut -d' ' -f1)" = "$sha" ] ||
+		die "no $pkg source could be fetched: $(printf '%s; ' "${tried[@]}")"
+	[ ${#tried[@]} = 0 ] || warn "skipped $pkg versions: $(printf '%s; ' "${tried[@]}")"
+	# shellcheck disable=SC2034 # for the caller
+	DEB_SRC_VERSION=$ver DEB_SRC_TARBALL=$tarball
+}

@@ -132,4 +132,27 @@ head=$(git -C "$T/outx/linux" rev-parse HEAD)
 out=$(ex "$TOP/scripts/rig/prepare-tree.sh" 2>&1)
 [ -z "$out" ] && [ "$(git -C "$T/outx/linux" rev-parse HEAD)" = "$head" ] &&
 	pass "export: out/linux is up to date afterwards" || fail "export: tree rebuilt after export" "$out"
+# series-check's warning comparison (scripts/series/new-warnings.py): line
+# numbers do not matter, one more of a message in a file does, and so does
+# a Sphinx warning; the base's own warnings are not new.
+NW=$TOP/scripts/series/new-warnings.py
+printf '%s\n' '/t/l/arch/x86/kvm/vmx/vmcs12.c:12:3: warning: cast truncates bits from constant value (b014b becomes 14b)' \
+	'/t/l/arch/x86/kvm/x86.c:100:5: warning: symbol '"'foo'"' was not declared. Should it be static?' \
+	'WARNING: dot(1) not found, for better output quality install graphviz' > "$T/w-base"
+printf '%s\n' '/t/l/arch/x86/kvm/vmx/vmcs12.c:15:3: warning: cast truncates bits from constant value (b014b becomes 14b)' \
+	'/t/l/arch/x86/kvm/x86.c:130:5: warning: symbol '"'foo'"' was not declared. Should it be static?' \
+	'WARNING: dot(1) not found, for better output quality install graphviz' > "$T/w-same"
+expect_ok "new-warnings: the base's warnings at other line numbers are not new" "$NW" --strip /t/l "$T/w-base" "$T/w-same"
+{ cat "$T/w-same"; echo '/t/l/arch/x86/kvm/x86.c:230:5: warning: symbol '"'foo'"' was not declared. Should it be static?'; } > "$T/w-more"
+expect_fail "new-warnings: one more of the same warning in the same file is new" \
+	"^arch/x86/kvm/x86.c: warning: symbol 'foo' was not declared" "$NW" --strip /t/l "$T/w-base" "$T/w-more"
+{ cat "$T/w-same"; echo '/t/l/arch/x86/kvm/x86.c:240:9: error: incorrect type in assignment (different address spaces)'; } > "$T/w-err"
+expect_fail "new-warnings: a new sparse error is new" "x86.c: error: incorrect type" "$NW" --strip /t/l "$T/w-base" "$T/w-err"
+{ cat "$T/w-same"; echo '/t/l/Documentation/virt/kvm/api.rst:6100: WARNING: Title underline too short.'; } > "$T/w-doc"
+expect_fail "new-warnings: a new Sphinx warning is new" "api.rst: warning: Title underline too short" \
+	"$NW" --strip /t/l "$T/w-base" "$T/w-doc"
+# The sparse build names an unreachable archive.
+expect_fail "build-sparse: an unreachable archive is a clear error" "cannot reach the Debian archive .* for sparse sources" \
+	env CACHE_DIR="$T/sparse-cache" DEBIAN_MIRROR=http://127.0.0.1:9/debian "$TOP/scripts/rig/build-sparse.sh"
+
 finish

@@ -25,55 +25,8 @@ for b in "$CACHE_DIR"/bochs/*-"$key"/bochs; do
 done
 
 need_pkgs g++ make curl xz-utils ccache apt patch
-APTDIR=$CACHE_DIR/apt-bochs
-mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$CACHE_DIR/bochs/src"
-mirror=${DEBIAN_MIRROR:-$(system_mirror)} ||
-	die "no Debian mirror found in /etc/apt/sources*; set DEBIAN_MIRROR=<url of a Debian archive>"
-for s in $SUITES; do
-	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $s main"
-done > "$APTDIR/sources.list"
-log "updating a private apt source index ($SUITES at $mirror)"
-apt_private --error-on=any update >"$APTDIR/update.log" 2>&1 || {
-	tail -n 5 "$APTDIR/update.log" >&2
-	die "cannot reach the Debian archive at $mirror for bochs sources; see $APTDIR/update.log"
-}
-
-# "version directory sha256 size file" for each orig tarball of bochs.
-offers=$(for f in "$APTDIR"/lists/*_source_Sources*; do
-	/usr/lib/apt/apt-helper cat-file "$f"
-done | awk '
-	/^Package: / { pkg = $2; ver = dir = ""; in_sha = 0 }
-	pkg == "bochs" && /^Version: / { ver = $2 }
-	pkg == "bochs" && /^Directory: / { dir = $2 }
-	/^Checksums-Sha256:/ { in_sha = 1; n = 0; next }
-	in_sha && /^ / { if (pkg == "bochs") { sha[n] = $1; size[n] = $2; file[n++] = $3 }; next }
-	{ in_sha = 0 }
-	/^$/ && pkg == "bochs" { for (i = 0; i < n; i++) if (file[i] ~ /\.orig\.tar\./)
-		print ver, dir, sha[i], size[i], file[i]; pkg = "" }
-	END { if (pkg == "bochs") for (i = 0; i < n; i++) if (file[i] ~ /\.orig\.tar\./)
-		print ver, dir, sha[i], size[i], file[i] }' | sort -u -k1,1Vr)
-[ -n "$offers" ] || die "the Debian archive ($SUITES) lists no bochs source"
-
-tried=()
-while read -r ver dir sha size file; do
-	tarball=$CACHE_DIR/bochs/src/$file
-	if [ ! -s "$tarball" ] || [ "$(sha256sum < "$tarball" | cut -d' ' -f1)" != "$sha" ]; then
-		log "fetching $file ($size bytes)"
-		if ! curl -fsS --retry 2 -o "$tarball.part" "$mirror/$dir/$file" 2>"$tarball.err"; then
-			tried+=("$ver: $(tr -d '\n' < "$tarball.err")"); rm -f "$tarball.part" "$tarball.err"; continue
-		fi
-		rm -f "$tarball.err"
-		got=$(sha256sum < "$tarball.part" | cut -d' ' -f1)
-		if [ "$got" != "$sha" ]; then
-			tried+=("$ver: SHA-256 $got, the index says $sha"); rm -f "$tarball.part"; continue
-		fi
-		mv "$tarball.part" "$tarball"
-	fi
-	break
-done <<<"$offers"
-[ -s "$tarball" ] && [ "$(sha256sum < "$tarball" | cut -d' ' -f1)" = "$sha" ] ||
-	die "no bochs source could be fetched: $(printf '%s; ' "${tried[@]}")"
-[ ${#tried[@]} = 0 ] || warn "skipped bochs versions: $(printf '%s; ' "${tried[@]}")"
+fetch_debian_orig bochs "$SUITES" "$CACHE_DIR/bochs/src"
+ver=$DEB_SRC_VERSION tarball=$DEB_SRC_TARBALL
 
 dest=$CACHE_DIR/bochs/${ver//[:+~]/_}-$key
 # A fixed build path and CCACHE_BASEDIR, so that a rebuild hits ccache.

@@ -9,13 +9,22 @@
 #    $OUT/linux, checked out in turn (HEAD restored after), compiles
 #    arch/x86/kvm/ with KVM_INTEL=m KVM_AMD=m KVM_WERROR=y and TDX/SEV on
 #    (kernel/config/modules.config, in $OUT/build-mod), and with the rig's
-#    built-in config (kernel/config/rig.config, in the rig's $OUT/build).
+#    built-in config (kernel/config/rig.config, in the rig's $OUT/build);
+#  - no patch adds a warning: at the base and at every commit, arch/x86/kvm/
+#    is built with W=1 and sparse (C=2; scripts/rig/build-sparse.sh) in
+#    $OUT/build-w1, and each commit's diagnostics are compared with the
+#    base's (scripts/series/new-warnings.py: per file and message, without
+#    line numbers);
+#  - Documentation/virt builds with Sphinx (make SPHINXDIRS=virt htmldocs)
+#    at the base and with the series, with no new warning, and the built
+#    api.html documents KVM_EXIT_SHM_APPEND.
 # Needs the tree (make tree).
 . "$(dirname "$0")/../lib.sh"
 
 LINUX=$OUT/linux
 [ -d "$LINUX/.git" ] || die "no $LINUX: run 'make tree' first"
-need_pkgs python3-ply python3-git git
+need_pkgs python3-ply python3-git git python3-sphinx
+sparse=$("$TOP/scripts/rig/build-sparse.sh") || die "no sparse to check the series with (see above)"
 load_series
 [ ${#PATCHES[@]} -gt 0 ] || { echo "ok - series is empty: nothing to check"; exit 0; }
 bad=0
@@ -81,11 +90,46 @@ fi
 # touched). HEAD is restored on the way out, whatever happens.
 orig=$(git -C "$LINUX" symbolic-ref -q --short HEAD || git -C "$LINUX" rev-parse HEAD)
 trap 'git -C "$LINUX" checkout -q "$orig"; rm -rf "$base"' EXIT
+W=$OUT/series-warnings
+rm -rf "$W"; mkdir -p "$W"
+# W=1 + sparse on arch/x86/kvm/ at the commit checked out, into $W/$1.log.
+warnings() {
+	"$TOP/scripts/rig/build-kernel.sh" --rig "$LINUX" "$OUT/build-w1" -- W=1 C=2 CHECK="$sparse" \
+		arch/x86/kvm/ >"$W/$1.log" 2>&1 || return 1
+	! grep -q 'is not available or not up to date' "$W/$1.log" ||
+		die "the kernel refuses $sparse as its checker (scripts/checker-valid.sh)"
+}
+# Sphinx on Documentation/virt at the commit checked out, into $W/docs-$1.log.
+docs() {
+	rm -rf "$OUT/docs"; mkdir -p "$OUT/docs"
+	make -C "$LINUX" O="$OUT/docs" SPHINXDIRS=virt htmldocs >"$W/docs-$1.log" 2>&1
+}
+new_warnings() {	# WHAT BASE-LOG LOG: pass/fail line
+	local out
+	if out=$("$TOP/scripts/series/new-warnings.py" --strip "$LINUX" --strip "$OUT/build-w1" --strip "$OUT/docs" "$2" "$3"); then
+		pass "$1"
+	else
+		printf '%s\n' "$out" | sed 's/^/# /'
+		fail "$1"
+	fi
+}
+git -C "$LINUX" checkout -q --detach rig-base || die "checkout of rig-base failed"
+warnings base || die "arch/x86/kvm/ does not build with W=1 C=2 at the base; see $W/base.log"
+docs base || { tail -n 20 "$W/docs-base.log" | sed 's/^/# /'; die "htmldocs fails at the base; see $W/docs-base.log"; }
+nbase=$({ "$TOP/scripts/series/new-warnings.py" /dev/null "$W/base.log" || true; } | wc -l)
+
 i=0
 for c in $commits; do
 	i=$((i + 1))
 	git -C "$LINUX" checkout -q --detach "$c" || die "checkout of $c failed"
 	subj=$(git -C "$LINUX" log -1 --format=%s)
+	if warnings "$i"; then
+		new_warnings "patch $i adds no W=1 or sparse warning in arch/x86/kvm/ (the base has $nbase): $subj" \
+			"$W/base.log" "$W/$i.log"
+	else
+		grep -E 'error' "$W/$i.log" | head -n 20 | sed 's/^/# /'
+		fail "patch $i builds arch/x86/kvm/ with W=1 C=2: $subj"
+	fi
 	for cfg in modules:build-mod rig:build; do
 		if [ "${cfg%%:*}" = modules ]; then
 			args=(--no-selftests-config "$LINUX" "$OUT/${cfg#*:}" "$TOP/kernel/config/modules.config")
@@ -101,4 +145,15 @@ for c in $commits; do
 		fi
 	done
 done
+
+# The series' docs, as built by Sphinx at its last commit.
+if docs series; then
+	new_warnings "htmldocs (Documentation/virt): the series adds no Sphinx warning" "$W/docs-base.log" "$W/docs-series.log"
+	grep -q 'KVM_EXIT_SHM_APPEND' "$OUT/docs/Documentation/output/virt/kvm/api.html" 2>/dev/null &&
+		pass "htmldocs: the built api.html documents KVM_EXIT_SHM_APPEND" ||
+		fail "htmldocs: KVM_EXIT_SHM_APPEND is not in the built api.html"
+else
+	tail -n 20 "$W/docs-series.log" | sed 's/^/# /'
+	fail "htmldocs (Documentation/virt) builds with the series"
+fi
 exit $bad
