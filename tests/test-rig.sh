@@ -190,6 +190,38 @@ out=$(report); rc=$?
 [ $rc = 1 ] && grep -q 'expected KVM on svm' <<<"$out" && pass "report: KVM on the wrong vendor fails the leg" ||
 	fail "report: vendor" "$out"
 
+# --- nested KTAP cases of the series' own test (report.py --nested) ---
+printf 'n_test\na_test\n' > "$T/nlist"; printf 'n_test\n' > "$T/nested"
+nested_log() {	# the three case lines of n_test, then its binary result line
+	printf '[host    10.00] RIG: init reached, kernel 7.3.4, 2 cpus\n[host    10.10] RIG: kvm ready: svm npt=Y\n'
+	printf '[host    10.30] # selftests: kvm: n_test\n[host    10.31] # TAP version 13\n[host    10.32] # 1..3\n'
+	printf '[host    10.40] # %s\n' "$1" "$2" "$3"
+	printf '[host    11.00] %s\n' "$4"
+	printf '[host    11.10] # selftests: kvm: a_test\n[host    11.20] ok 2 selftests: kvm: a_test\n[host    11.30] RIG: tests done rc=0\n'
+}
+nreport() { "$S/report.py" --vendor svm --leg t --log "$T/log" --console "$T/clog" --status "$T/status" \
+	--list "$T/nlist" --nested "$T/nested"; }
+nested_log 'ok 1 global.a' 'ok 2 global.b' 'ok 3 global.c' 'ok 1 selftests: kvm: n_test' > "$T/log"
+out=$(nreport); rc=$?
+[ $rc = 0 ] && grep -qx 't: 4 passed, 0 failed, 0 skipped' <<<"$out" && grep -q 'n_test/global.b  *PASS' <<<"$out" &&
+	pass "report: each nested case of the series' test counts once" || fail "report: nested cases" "$out"
+nested_log 'ok 1 global.a' 'ok 2 global.b # SKIP no SMM' 'ok 3 global.c' 'ok 1 selftests: kvm: n_test' > "$T/log"
+out=$(nreport); rc=$?
+grep -qx 't: 3 passed, 0 failed, 1 skipped' <<<"$out" && grep -q 'n_test/global.b .*SKIP.*no SMM' <<<"$out" &&
+	pass "report: a skipped case inside a passing binary counts as skipped, not passed" || fail "report: nested skip" "$out"
+nested_log 'ok 1 global.a' 'not ok 2 global.b' 'ok 3 global.c' 'not ok 1 selftests: kvm: n_test # exit=1' > "$T/log"
+out=$(nreport); rc=$?
+[ $rc = 1 ] && grep -qx 't: 3 passed, 1 failed, 0 skipped' <<<"$out" && grep -q 'n_test/global.b  *FAIL' <<<"$out" &&
+	pass "report: a failed case is one failure, named" || fail "report: nested fail" "$out"
+nested_log 'ok 1 global.a' 'ok 2 global.b' '# RUN global.c ...' 'not ok 1 selftests: kvm: n_test # exit=139' > "$T/log"
+out=$(nreport); rc=$?
+[ $rc = 1 ] && grep -q 'n_test .*FAIL (fail): 1 case(s) of its plan have no result' <<<"$out" &&
+	pass "report: a binary that crashes mid-plan fails, with the missing cases named" || fail "report: nested crash" "$out"
+nested_log 'ok 1 global.a' 'ok 2 global.b' 'ok 3 global.c' 'not ok 1 selftests: kvm: n_test # exit=1' > "$T/log"
+out=$(nreport); rc=$?
+[ $rc = 1 ] && grep -q 'n_test .*FAIL (fail) with no failing case' <<<"$out" &&
+	pass "report: a binary that fails with every case passed still fails" || fail "report: nested exit" "$out"
+
 # --- the VMX leg's pieces that need no emulator ---
 printf 'kernel' > "$T/bz"; printf 'initrd' > "$T/rd"
 expect_fail "mkiso: a missing kernel is named" 'no kernel image at /nonexistent' \

@@ -21,8 +21,15 @@ still run and reported, as "known failure", never counted as passed. A test
 expected to pass that skips counts as failed. With --baseline nothing is
 expected: outcomes are recorded as they are.
 
-Prints a line per test, then "<leg>: N passed, N failed, N skipped". Exit
-status 1 if anything failed.
+Tests named in the --nested file (the series' own, kselftest_harness tests)
+count case by case: each nested KTAP result ("# ok 3 global.case", "# not
+ok", "# ok ... # SKIP") is one pass, failure or skip, a case the plan
+("# 1..N") announced but the output lacks is a failure, and so is a binary
+that fails with no failing case to show for it (a crash). A skipped case is
+counted as skipped, never as passed.
+
+Prints a line per test (and per nested case), then "<leg>: N passed, N
+failed, N skipped". Exit status 1 if anything failed.
 """
 import argparse
 import json
@@ -56,6 +63,12 @@ def log_lines(path):
         m = HOST.match(raw.rstrip('\n'))
         if m:
             yield m.group(2)
+
+
+# A nested (one level down) KTAP plan and result, as run_kselftest.sh
+# prints them: prefixed with "# ".
+NESTED_PLAN = re.compile(r'^# 1\.\.(\d+)$')
+NESTED_RESULT = re.compile(r'^# (not ok|ok) (\d+) (\S+)(?: # (.*))?$')
 
 
 def read_list(path):
@@ -93,7 +106,9 @@ def main():
     ap.add_argument('--allow-dropped', action='store_true',
                     help='a console that dropped messages is not a failure (printk flood test)')
     ap.add_argument('--vendor', help='the KVM vendor the guest must report (svm, vmx)')
+    ap.add_argument('--nested', help='list of tests whose nested KTAP cases count one by one')
     a = ap.parse_args()
+    nested_tests = set(os.path.basename(t) for t in read_list(a.nested)) if a.nested else set()
 
     tests = read_list(a.list)
     known = read_known(a.known)
@@ -106,6 +121,7 @@ def main():
 
     status = json.load(open(a.status)) if os.path.exists(a.status) else {'rc': None, 'killed': 'no status file'}
     started, results, kernel_bad = {}, {}, []
+    cases, plans, current = {}, {}, None	# nested cases and plans, by test
     done = init = False
     kvm_line = None
     console_rig, dropped = [], 0
@@ -134,9 +150,20 @@ def main():
         m = START.match(line)
         if m:
             started[m.group(1)] = t
+            current = m.group(1)
+            continue
+        m = current in nested_tests and (NESTED_PLAN.match(line) or NESTED_RESULT.match(line))
+        if m:
+            if m.re is NESTED_PLAN:
+                plans.setdefault(current, int(m.group(1)))
+            else:
+                d = m.group(4) or ''
+                o = ('skip' if d.upper().startswith('SKIP') else 'pass') if m.group(1) == 'ok' else 'fail'
+                cases.setdefault(current, []).append((m.group(3), o, d))
             continue
         m = RESULT.match(line)
         if m:
+            current = None
             base, directive = m.group(2), (m.group(3) or '')
             if m.group(1) == 'ok':
                 outcome = 'skip' if directive.upper().startswith('SKIP') else \
@@ -158,6 +185,22 @@ def main():
                 nskip += 1
             else:
                 nfail += 1
+        elif b in nested_tests and outcome != 'missing':
+            got = cases.get(b, [])
+            for name, o, d in got:
+                verdict = {'pass': 'PASS', 'skip': 'SKIP (counted as skipped)', 'fail': 'FAIL'}[o]
+                npass, nskip, nfail = npass + (o == 'pass'), nskip + (o == 'skip'), nfail + (o == 'fail')
+                rows.append((f'{t}/{name}', o, 0.0, d))
+                print(f'{a.leg}: {t + "/" + name:45s} {verdict:10s} {"":8s} {d}'.rstrip())
+            lost = plans.get(b, 0) - len(got)
+            if not got:
+                verdict, nfail = f'FAIL ({outcome}): no case reported a result', nfail + 1
+            elif lost > 0:
+                verdict, nfail = f'FAIL ({outcome}): {lost} case(s) of its plan have no result', nfail + 1
+            elif outcome not in ('pass', 'skip') and not any(o == 'fail' for _, o, _ in got):
+                verdict, nfail = f'FAIL ({outcome}) with no failing case', nfail + 1
+            else:
+                verdict = f'{len(got)} cases, counted above'
         elif t in known:
             if outcome == 'pass':
                 verdict, npass = 'PASS (on the known-failures list)', npass + 1

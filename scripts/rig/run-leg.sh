@@ -96,7 +96,7 @@ case " ${RIG_CMDLINE:-} " in *" rig.flood "*) args+=(--allow-dropped) ;; esac
 if [ "$SET" = all ]; then
 	args+=(--baseline)
 else
-	args+=(--known "$TOP/selftests/known-failures/$LEG.txt")
+	args+=(--known "$TOP/selftests/known-failures/$LEG.txt" --nested "$TOP/selftests/nested-ktap.txt")
 fi
 set +e
 "$TOP/scripts/rig/report.py" "${args[@]}" | tee "$RES/$name.txt"
