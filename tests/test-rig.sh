@@ -193,6 +193,8 @@ out=$(report); rc=$?
 # --- nested KTAP cases of the series' own test (report.py --nested) ---
 printf 'n_test\na_test\n' > "$T/nlist"; printf 'n_test\n' > "$T/nested"
 nested_log() {	# the three case lines of n_test, then its binary result line
+	good_console > "$T/clog"
+	echo '{"rc": 1, "killed": null, "elapsed": 12}' > "$T/status"
 	printf '[host    10.00] RIG: init reached, kernel 7.3.4, 2 cpus\n[host    10.10] RIG: kvm ready: svm npt=Y\n'
 	printf '[host    10.30] # selftests: kvm: n_test\n[host    10.31] # TAP version 13\n[host    10.32] # 1..3\n'
 	printf '[host    10.40] # %s\n' "$1" "$2" "$3"
@@ -207,8 +209,16 @@ out=$(nreport); rc=$?
 	pass "report: each nested case of the series' test counts once" || fail "report: nested cases" "$out"
 nested_log 'ok 1 global.a' 'ok 2 global.b # SKIP no SMM' 'ok 3 global.c' 'ok 1 selftests: kvm: n_test' > "$T/log"
 out=$(nreport); rc=$?
-grep -qx 't: 3 passed, 0 failed, 1 skipped' <<<"$out" && grep -q 'n_test/global.b .*SKIP.*no SMM' <<<"$out" &&
+[ $rc = 0 ] && grep -qx 't: 3 passed, 0 failed, 1 skipped' <<<"$out" && grep -q 'n_test/global.b .*SKIP.*no SMM' <<<"$out" &&
 	pass "report: a skipped case inside a passing binary counts as skipped, not passed" || fail "report: nested skip" "$out"
+nested_log 'ok 1 global.a # SKIP x' 'ok 2 global.b # SKIP x' 'ok 3 global.c # SKIP x' 'ok 1 selftests: kvm: n_test' > "$T/log"
+out=$(nreport); rc=$?
+[ $rc = 1 ] && grep -q 'n_test .*FAIL (pass): every case skipped' <<<"$out" &&
+	pass "report: a series test whose every case skipped fails" || fail "report: all skipped" "$out"
+nested_log 'ok 1 - global.a' 'ok 2 - global.b' 'ok 3 - global.c' 'ok 1 selftests: kvm: n_test' > "$T/log"
+out=$(nreport); rc=$?
+[ $rc = 0 ] && grep -q 'n_test/global.c  *PASS' <<<"$out" && pass "report: KTAP's 'ok N - name' form is read" ||
+	fail "report: dash form" "$out"
 nested_log 'ok 1 global.a' 'not ok 2 global.b' 'ok 3 global.c' 'not ok 1 selftests: kvm: n_test # exit=1' > "$T/log"
 out=$(nreport); rc=$?
 [ $rc = 1 ] && grep -qx 't: 3 passed, 1 failed, 0 skipped' <<<"$out" && grep -q 'n_test/global.b  *FAIL' <<<"$out" &&

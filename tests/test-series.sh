@@ -96,6 +96,19 @@ git -C "$T/g" -c user.name=t -c user.email=t@t am -q "$T"/out/series/000[12]-*.p
 # The user's tree was never changed by make series.
 [ "$(git -C "$T/g" rev-list --count HEAD)" = 3 ] || fail "make series: unexpected history in KSRC"
 
+# A name with a comma and a non-ASCII letter: quoted, MIME-encoded in the
+# header, declared UTF-8, and git am gets it back intact.
+fake_tree "$T/gu"
+git -C "$T/gu" init -q && git -C "$T/gu" add -A && git -C "$T/gu" -c user.name=t -c user.email=t@t commit -qm base
+make -s -C "$TOP" series OUT="$T/outu" KSRC="$T/gu" SUBMITTER="Lovelace, Zoë <zoe@example.com>" >/dev/null 2>&1
+f=$T/outu/series/0001-KVM-x86-Initialize-b.patch
+if grep -q '^From: =?utf-8?' "$f" && grep -qx 'Content-Type: text/plain; charset=UTF-8' "$f" &&
+   grep -qx 'Signed-off-by: "Lovelace, Zoë" <zoe@example.com>' "$f" &&
+   git -C "$T/gu" -c user.name=t -c user.email=t@t am -q "$f" 2>/dev/null &&
+   [ "$(git -C "$T/gu" log -1 --format='%an <%ae>')" = "Lovelace, Zoë <zoe@example.com>" ]; then
+	pass "make series: a submitter name with a comma and non-ASCII letters survives git am"
+else fail "make series: non-ASCII submitter" "$(sed -n '1,12p' "$f")"; fi
+
 # The base already carries the series: prepare-tree refuses it.
 expect_fail "make tree: KSRC that carries the series is refused" "already carries the series" \
 	make -s -C "$TOP" tree OUT="$T/out2" KSRC="$T/g"

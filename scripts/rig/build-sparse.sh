@@ -9,11 +9,12 @@
 . "$(dirname "$0")/../lib.sh"
 
 SUITES=${SPARSE_SUITES:-sid}
-for b in "$CACHE_DIR"/sparse/*/sparse; do
-	[ -x "$b" ] && { echo "$b"; exit 0; }
-done
+# The newest one built (a version that the kernel refuses makes
+# series-check stop, naming it).
+b=$({ find "$CACHE_DIR/sparse" -mindepth 2 -maxdepth 2 -name sparse -type f -perm -u+x 2>/dev/null || true; } | sort -V | tail -n1)
+[ -z "$b" ] || { echo "$b"; exit 0; }
 
-need_pkgs gcc make curl apt
+need_pkgs gcc make curl apt xz-utils
 fetch_debian_orig sparse "$SUITES" "$CACHE_DIR/sparse/src"
 ver=$DEB_SRC_VERSION
 work=$(mktemp -d)

@@ -4,5 +4,5 @@
 # apt-get at once would fight over dpkg's lock.
 . "$(dirname "$0")/../lib.sh"
 need_pkgs gcc g++ make flex bison bc libelf-dev libssl-dev cpio xz-utils ccache git patch curl \
-	python3 python3-ply python3-git python3-sphinx perl rsync binutils libc6-dev uuid-dev busybox-static bash-static \
+	python3 python3-ply python3-git python3-sphinx python3-yaml perl rsync binutils libc6-dev uuid-dev busybox-static bash-static \
 	qemu-system-x86 bochsbios vgabios isolinux syslinux-common xorriso shellcheck

@@ -68,7 +68,7 @@ def log_lines(path):
 # A nested (one level down) KTAP plan and result, as run_kselftest.sh
 # prints them: prefixed with "# ".
 NESTED_PLAN = re.compile(r'^# 1\.\.(\d+)$')
-NESTED_RESULT = re.compile(r'^# (not ok|ok) (\d+) (\S+)(?: # (.*))?$')
+NESTED_RESULT = re.compile(r'^# (not ok|ok) (\d+) (?:- )?(\S+)(?: # (.*))?$')
 
 
 def read_list(path):
@@ -185,6 +185,13 @@ def main():
                 nskip += 1
             else:
                 nfail += 1
+        elif t in known:
+            if outcome == 'pass':
+                verdict, npass = 'PASS (on the known-failures list)', npass + 1
+            elif outcome == 'skip':
+                verdict, nskip = 'SKIP', nskip + 1
+            else:
+                verdict, nknown = f'KNOWN FAILURE ({outcome}): {known[t]}', nknown + 1
         elif b in nested_tests and outcome != 'missing':
             got = cases.get(b, [])
             for name, o, d in got:
@@ -195,19 +202,14 @@ def main():
             lost = plans.get(b, 0) - len(got)
             if not got:
                 verdict, nfail = f'FAIL ({outcome}): no case reported a result', nfail + 1
+            elif all(o == 'skip' for _, o, _ in got):
+                verdict, nfail = f'FAIL ({outcome}): every case skipped', nfail + 1
             elif lost > 0:
                 verdict, nfail = f'FAIL ({outcome}): {lost} case(s) of its plan have no result', nfail + 1
             elif outcome not in ('pass', 'skip') and not any(o == 'fail' for _, o, _ in got):
                 verdict, nfail = f'FAIL ({outcome}) with no failing case', nfail + 1
             else:
                 verdict = f'{len(got)} cases, counted above'
-        elif t in known:
-            if outcome == 'pass':
-                verdict, npass = 'PASS (on the known-failures list)', npass + 1
-            elif outcome == 'skip':
-                verdict, nskip = 'SKIP', nskip + 1
-            else:
-                verdict, nknown = f'KNOWN FAILURE ({outcome}): {known[t]}', nknown + 1
         elif outcome == 'pass':
             verdict, npass = 'PASS', npass + 1
         elif outcome == 'skip':

@@ -21,7 +21,7 @@ else
 		die "make series needs the submitter's identity for From: and Signed-off-by:; set git config user.name and user.email, or SUBMITTER='Name <email>'"
 	id="$name <$email>"
 fi
-[[ $id =~ ^[^\<\>@]*[^\<\>@\ ]\ \<[^\<\>@\ ]+@[^\<\>@\ ]+\>$ ]] ||
+[[ $id =~ ^[^\<\>@]*[^\<\>@\ ]\ \<[^\<\>@\ ]+@[^\<\>@\ ]+\>$ ]] && [[ ! $id =~ [[:cntrl:]] ]] ||
 	die "submitter identity '$id' is not 'Name <email>'"
 [ "$id" != "$PLACEHOLDER" ] || die "submitter identity '$id' is the series' placeholder author, not a person"
 
@@ -31,8 +31,11 @@ g() { git -C "$LINUX" "$@"; }
 [ "$(g rev-parse HEAD)" = "$(g config rig.head)" ] && [ -z "$(g status --porcelain)" ] ||
 	die "$LINUX has edits or commits that are not in the series; 'make export' them first"
 n=$(g rev-list --count rig-base..HEAD)
-rm -rf "$DEST"; mkdir -p "$DEST"
+# Written in a scratch folder, moved to $DEST only when complete.
+rm -rf "$DEST" "$DEST.part"; mkdir -p "$DEST.part"
+trap 'rm -rf "$DEST.part"' EXIT
 if [ "$n" = 0 ]; then
+	mv "$DEST.part" "$DEST"
 	log "the series is empty: $DEST holds no patches"
 	exit 0
 fi
@@ -41,51 +44,63 @@ cover=$TOP/kernel/cover-letter.txt
 branch=$(g symbolic-ref --short HEAD)
 g config "branch.$branch.description" "$(cat "$cover")"
 g format-patch -q --cover-letter --cover-from-description=subject \
-	--subject-prefix="${SUBJECT_PREFIX:-PATCH}" -o "$DEST" rig-base..HEAD ||
+	--subject-prefix="${SUBJECT_PREFIX:-PATCH}" -o "$DEST.part" rig-base..HEAD ||
 	die "git format-patch failed"
-python3 - "$id" "$DEST"/*.patch <<-'PY' || die "cannot set the submitter on the patches"
-	import sys
-	from email.header import Header
+python3 - "$id" "$DEST.part"/*.patch <<-'PY' || die "cannot set the submitter on the patches"
+	import re, sys
+	from email.header import Header, decode_header, make_header
+	from email.utils import parseaddr
 	ident, files = sys.argv[1], sys.argv[2:]
-	name, addr = ident[:ident.rindex(' <')], ident[ident.rindex(' <') + 1:]
-	try:
-	    name.encode('ascii')
-	    header = ident
-	except UnicodeEncodeError:
-	    header = Header(name, 'utf-8').encode() + ' ' + addr
+	name, addr = ident[:ident.rindex(' <')], ident[ident.rindex(' <') + 2:-1]
+	ascii_only = ident.isascii()
+	# RFC 5322 specials in a name need quotes ("Lovelace, Ada").
+	qname = '"' + name.replace('\\', '\\\\').replace('"', '\\"') + '"' \
+	    if re.search(r'[()<>\[\]:;@\\,."]', name) else name
+	header = f'{qname} <{addr}>' if ascii_only else f'{Header(name, "utf-8").encode()} <{addr}>'
+	sob = f'Signed-off-by: {qname} <{addr}>'
 	for path in files:
 	    lines = open(path, encoding='utf-8').read().split('\n')
 	    end = lines.index('')			# end of the mail headers
 	    author = None
 	    for i in range(end):
 	        if lines[i].startswith('From: '):
-	            author = lines[i][6:]
-	            # a folded (long, encoded) From: continues on indented lines
-	            while i + 1 < end and lines[i + 1][:1] in (' ', '\t'):
-	                author += lines.pop(i + 1).strip()
+	            raw = lines[i][6:]
+	            while i + 1 < end and lines[i + 1][:1] in (' ', '\t'):	# folded
+	                raw += ' ' + lines.pop(i + 1).strip()
 	                end -= 1
+	            author = parseaddr(str(make_header(decode_header(raw))))[1].lower()
 	            lines[i] = 'From: ' + header
 	            break
 	    if author is None:
 	        sys.exit(f'{path}: no From: header')
+	    if not ascii_only and not any(l.lower().startswith('content-type:') for l in lines[:end]):
+	        lines[end:end] = ['MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8',
+	                          'Content-Transfer-Encoding: 8bit']
+	        end += 3
 	    if '0000-cover-letter' in path:
 	        open(path, 'w', encoding='utf-8').write('\n'.join(lines))
 	        continue
-	    sep = lines.index('---', end)		# end of the commit message
-	    sob = 'Signed-off-by: ' + ident
-	    body = [sob if l == 'Signed-off-by: ' + author or l == 'Signed-off-by: ' + ident else l
-	            for l in lines[end:sep]]
-	    out, seen = [], False			# one submitter sign-off, where the author's was
-	    for l in body:
-	        if l == sob:
-	            if seen:
-	                continue
+	    # The message ends at the last "---" before the diff.
+	    diff = next(k for k in range(end, len(lines)) if lines[k].startswith('diff --git'))
+	    sep = max(k for k in range(end, diff) if lines[k] == '---')
+	    def is_author_sob(l):
+	        return l.startswith('Signed-off-by:') and \
+	            parseaddr(l[len('Signed-off-by:'):].strip())[1].lower() in (author, addr.lower())
+	    body, seen = [], False
+	    for l in lines[end:sep]:
+	        if is_author_sob(l):
+	            if not seen:
+	                body.append(sob)
 	            seen = True
-	        out.append(l)
+	        else:
+	            body.append(l)
 	    if not seen:
-	        out.append(sob)
-	    lines[end:sep] = out
+	        if body and body[-1] and not re.match(r'^[A-Za-z-]+: ', body[-1]):
+	            body.append('')			# a trailer block of its own
+	        body.append(sob)
+	    lines[end:sep] = body
 	    open(path, 'w', encoding='utf-8').write('\n'.join(lines))
 	PY
+mv "$DEST.part" "$DEST"
 log "wrote $n patch(es) and a cover letter to $DEST, from $id:"
 (cd "$DEST" && ls) | sed 's/^/    /' >&2

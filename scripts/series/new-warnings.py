@@ -16,7 +16,12 @@ import collections
 import re
 import sys
 
-DIAG = re.compile(r'^(?P<file>\S+?)(?::\d+)+: (?:\([^)]*\) )?(?P<kind>warning|error|WARNING|ERROR|CRITICAL|SEVERE): (?P<msg>.*)$')
+# file[:line[:col]] or file:docstring of X:line, then the kind: gcc, sparse,
+# objtool ("x.o: warning: objtool: ..."), "cc1: warning:", Sphinx.
+DIAG = re.compile(r'^(?P<file>\S+?)(?::(?:\d+|docstring of [^:]+))*: '
+                  r'(?P<kind>warning|error|WARNING|ERROR|CRITICAL|SEVERE):\s*(?P<msg>.*)$')
+# docutils: "file.rst:12: (ERROR/3) Unexpected indentation."
+DOCUTILS = re.compile(r'^(?P<file>\S+?)(?::\d+)*: \((?P<kind>[A-Z]+)/\d\) (?P<msg>.*)$')
 BARE = re.compile(r'^(?P<kind>WARNING|ERROR|CRITICAL): (?P<msg>.*)$')
 
 
@@ -26,7 +31,7 @@ def diagnostics(path, strip):
         line = line.rstrip('\n')
         for p in strip:
             line = line.replace(p.rstrip('/') + '/', '')
-        m = DIAG.match(line) or BARE.match(line)
+        m = DIAG.match(line) or DOCUTILS.match(line) or BARE.match(line)
         if m:
             where = m.groupdict().get('file') or '-'
             found[f'{where}: {m.group("kind").lower()}: {m.group("msg")}'] += 1
