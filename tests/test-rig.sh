@@ -203,34 +203,33 @@ nested_log() {	# the three case lines of n_test, then its binary result line
 }
 nreport() { "$S/report.py" --vendor svm --leg t --log "$T/log" --console "$T/clog" --status "$T/status" \
 	--list "$T/nlist" --nested "$T/nested"; }
-nested_log 'ok 1 global.a' 'ok 2 global.b' 'ok 3 global.c' 'ok 1 selftests: kvm: n_test' > "$T/log"
-out=$(nreport); rc=$?
-[ $rc = 0 ] && grep -qx 't: 4 passed, 0 failed, 0 skipped' <<<"$out" && grep -q 'n_test/global.b  *PASS' <<<"$out" &&
-	pass "report: each nested case of the series' test counts once" || fail "report: nested cases" "$out"
-nested_log 'ok 1 global.a' 'ok 2 global.b # SKIP no SMM' 'ok 3 global.c' 'ok 1 selftests: kvm: n_test' > "$T/log"
-out=$(nreport); rc=$?
-[ $rc = 0 ] && grep -qx 't: 3 passed, 0 failed, 1 skipped' <<<"$out" && grep -q 'n_test/global.b .*SKIP.*no SMM' <<<"$out" &&
-	pass "report: a skipped case inside a passing binary counts as skipped, not passed" || fail "report: nested skip" "$out"
-nested_log 'ok 1 global.a # SKIP x' 'ok 2 global.b # SKIP x' 'ok 3 global.c # SKIP x' 'ok 1 selftests: kvm: n_test' > "$T/log"
-out=$(nreport); rc=$?
-[ $rc = 1 ] && grep -q 'n_test .*FAIL (pass): every case skipped' <<<"$out" &&
-	pass "report: a series test whose every case skipped fails" || fail "report: all skipped" "$out"
-nested_log 'ok 1 - global.a' 'ok 2 - global.b' 'ok 3 - global.c' 'ok 1 selftests: kvm: n_test' > "$T/log"
-out=$(nreport); rc=$?
-[ $rc = 0 ] && grep -q 'n_test/global.c  *PASS' <<<"$out" && pass "report: KTAP's 'ok N - name' form is read" ||
-	fail "report: dash form" "$out"
-nested_log 'ok 1 global.a' 'not ok 2 global.b' 'ok 3 global.c' 'not ok 1 selftests: kvm: n_test # exit=1' > "$T/log"
-out=$(nreport); rc=$?
-[ $rc = 1 ] && grep -qx 't: 3 passed, 1 failed, 0 skipped' <<<"$out" && grep -q 'n_test/global.b  *FAIL' <<<"$out" &&
-	pass "report: a failed case is one failure, named" || fail "report: nested fail" "$out"
-nested_log 'ok 1 global.a' 'ok 2 global.b' '# RUN global.c ...' 'not ok 1 selftests: kvm: n_test # exit=139' > "$T/log"
-out=$(nreport); rc=$?
-[ $rc = 1 ] && grep -q 'n_test .*FAIL (fail): 1 case(s) of its plan have no result' <<<"$out" &&
-	pass "report: a binary that crashes mid-plan fails, with the missing cases named" || fail "report: nested crash" "$out"
-nested_log 'ok 1 global.a' 'ok 2 global.b' 'ok 3 global.c' 'not ok 1 selftests: kvm: n_test # exit=1' > "$T/log"
-out=$(nreport); rc=$?
-[ $rc = 1 ] && grep -q 'n_test .*FAIL (fail) with no failing case' <<<"$out" &&
-	pass "report: a binary that fails with every case passed still fails" || fail "report: nested exit" "$out"
+# nested_case DESC RC REGEX... -- CASE1 CASE2 CASE3 BINARY-RESULT: report.py
+# exits RC and its output matches every REGEX (grep -E).
+nested_case() {
+	local desc=$1 want=$2 res=() out rc re ok=1; shift 2
+	while [ "$1" != -- ]; do res+=("$1"); shift; done; shift
+	nested_log "$@" > "$T/log"
+	out=$(nreport); rc=$?
+	[ "$rc" = "$want" ] || ok=0
+	for re in "${res[@]}"; do grep -Eq -- "$re" <<<"$out" || ok=0; done
+	[ $ok = 1 ] && pass "report: $desc" || fail "report: $desc (exit $rc)" "$out"
+}
+nested_case "each nested case of the series' test counts once" 0 '^t: 4 passed, 0 failed, 0 skipped$' \
+	'n_test/global.b +PASS' -- 'ok 1 global.a' 'ok 2 global.b' 'ok 3 global.c' 'ok 1 selftests: kvm: n_test'
+nested_case "a skipped case inside a passing binary counts as skipped, not passed" 0 \
+	'^t: 3 passed, 0 failed, 1 skipped$' 'n_test/global.b .*SKIP.*no SMM' -- \
+	'ok 1 global.a' 'ok 2 global.b # SKIP no SMM' 'ok 3 global.c' 'ok 1 selftests: kvm: n_test'
+nested_case "a series test whose every case skipped fails" 1 'n_test .*FAIL \(pass\): every case skipped' -- \
+	'ok 1 global.a # SKIP x' 'ok 2 global.b # SKIP x' 'ok 3 global.c # SKIP x' 'ok 1 selftests: kvm: n_test'
+nested_case "KTAP's 'ok N - name' form is read" 0 'n_test/global.c +PASS' -- \
+	'ok 1 - global.a' 'ok 2 - global.b' 'ok 3 - global.c' 'ok 1 selftests: kvm: n_test'
+nested_case "a failed case is one failure, named" 1 '^t: 3 passed, 1 failed, 0 skipped$' 'n_test/global.b +FAIL' -- \
+	'ok 1 global.a' 'not ok 2 global.b' 'ok 3 global.c' 'not ok 1 selftests: kvm: n_test # exit=1'
+nested_case "a binary that crashes mid-plan fails, with the missing cases named" 1 \
+	'n_test .*FAIL \(fail\): 1 case\(s\) of its plan have no result' -- \
+	'ok 1 global.a' 'ok 2 global.b' '# RUN global.c ...' 'not ok 1 selftests: kvm: n_test # exit=139'
+nested_case "a binary that fails with every case passed still fails" 1 'n_test .*FAIL \(fail\) with no failing case' -- \
+	'ok 1 global.a' 'ok 2 global.b' 'ok 3 global.c' 'not ok 1 selftests: kvm: n_test # exit=1'
 
 # --- the VMX leg's pieces that need no emulator ---
 printf 'kernel' > "$T/bz"; printf 'initrd' > "$T/rd"
