@@ -13,7 +13,6 @@ _Static_assert(KVM_HC_SHM_APPEND == 13, "hypercall number");
 _Static_assert(KVM_EXIT_SHM_APPEND == 44, "exit reason");
 _Static_assert(KVM_CAP_SHM_APPEND == 252, "capability");
 _Static_assert(KVM_FEATURE_SHM_APPEND == 18, "PV CPUID bit");
-_Static_assert(KVM_SHM_APPEND_ENABLE == 1, "cap flag");
 _Static_assert(KVM_SHM_APPEND_READONLY == 1, "guest flag");
 _Static_assert(KVM_SHM_APPEND_FLAG_READONLY == 1, "exit flag");
 
@@ -23,7 +22,8 @@ AT(gpa, 8);
 AT(size, 16);
 AT(tag, 24);
 AT(ret, 32);
-AT(reserved, 40);
+AT(granted_gpa, 40);
+AT(reserved, 48);
 _Static_assert(sizeof(struct kvm_exit_shm_append) == 64, "no padding, 64 bytes");
 _Static_assert(sizeof(((struct kvm_run *)0)->shm_append) <=
 	       sizeof(((struct kvm_run *)0)->padding), "fits the exit union");

@@ -3,11 +3,12 @@
  * shm_vmm: a minimal standalone VMM that consumes KVM_EXIT_SHM_APPEND.
  *
  * It builds a 64-bit guest of a few instructions that asks, with
- * KVM_HC_SHM_APPEND, for a region named by a tag; the VMM maps tags to
- * backing objects by its own policy (here: a table of memfd names), backs
- * the region with a memfd memslot, answers, and checks that guest and host
- * see the same bytes.  A second request with an unknown tag is refused with
- * EOPNOTSUPP.  Prints TAP; exit status 0 if everything held.
+ * KVM_HC_SHM_APPEND, for a region named by a tag and placed by the VMM; the
+ * VMM maps tags to backing objects by its own policy (here: a table of memfd
+ * names), places the region in the window, backs it with a memfd memslot,
+ * answers with its GPA, and checks that guest and host see the same bytes.
+ * A second request with an unknown tag is refused with EOPNOTSUPP.  Prints
+ * TAP; exit status 0 if everything held.
  *
  * Needs the kernel headers of a kernel with the series
  * (KVM_CAP_SHM_APPEND); build: gcc -O2 -static -I<usr/include> shm_vmm.c
@@ -44,30 +45,31 @@
 #define STR(x) STR_(x)
 
 /*
- * The guest: append REGION_PAGES at REGION_GPA with tag TAG_KNOWN; on
- * success write GUEST_WORD at offset 0 and read offset 8 into r9; then ask
- * for tag TAG_UNKNOWN (r10 = result), and halt with the first result in r8.
- * VMCALL is patched to VMMCALL by KVM on AMD (KVM_X86_QUIRK_FIX_HYPERCALL_INSN).
+ * The guest: ask for REGION_PAGES with tag TAG_KNOWN, placed by the VMM
+ * (a0 = 0); on success (a positive GPA) write GUEST_WORD at offset 0 of the
+ * region and read offset 8 into r9; then ask for tag TAG_UNKNOWN (r10 =
+ * result), and halt with the first result in r8.  VMCALL is patched to
+ * VMMCALL by KVM on AMD (KVM_X86_QUIRK_FIX_HYPERCALL_INSN).
  */
 extern const unsigned char guest_start[], guest_end[];
 asm(".pushsection .rodata\n"
     "guest_start:\n\t"
     "mov $" STR(KVM_HC_SHM_APPEND) ", %eax\n\t"
-    "mov $" STR(REGION_GPA) ", %rbx\n\t"
+    "xor %ebx, %ebx\n\t"
     "mov $" STR(REGION_PAGES) ", %ecx\n\t"
     "xor %edx, %edx\n\t"
     "mov $" STR(TAG_KNOWN) ", %esi\n\t"
     "vmcall\n\t"
     "mov %rax, %r8\n\t"
     "test %rax, %rax\n\t"
-    "jnz 1f\n\t"
-    "mov $" STR(REGION_GPA) ", %rdi\n\t"
+    "js 1f\n\t"
+    "mov %rax, %rdi\n\t"
     "movabs $" STR(GUEST_WORD) ", %rax\n\t"
     "mov %rax, (%rdi)\n\t"
     "mov 8(%rdi), %r9\n"
     "1:\n\t"
     "mov $" STR(KVM_HC_SHM_APPEND) ", %eax\n\t"
-    "mov $" STR(REGION_GPA) " + " STR(REGION_PAGES) " * 4096, %rbx\n\t"
+    "xor %ebx, %ebx\n\t"
     "mov $1, %ecx\n\t"
     "xor %edx, %edx\n\t"
     "mov $" STR(TAG_UNKNOWN) ", %esi\n\t"
@@ -103,9 +105,13 @@ struct backing {
 	uint64_t size;
 };
 
-/* Serve one KVM_EXIT_SHM_APPEND; returns the memfd, or -1 if refused. */
+/*
+ * Serve one KVM_EXIT_SHM_APPEND, placing the region at the next free GPA of
+ * the window; returns the memfd, or -1 if refused.
+ */
 static int serve(int vm, struct kvm_run *run, int *slot, struct backing *b)
 {
+	static uint64_t next_gpa = REGION_GPA;
 	struct kvm_exit_shm_append *e = &run->shm_append;
 	struct kvm_userspace_memory_region region;
 	const char *name = NULL;
@@ -118,8 +124,9 @@ static int serve(int vm, struct kvm_run *run, int *slot, struct backing *b)
 	       (unsigned long long)e->gpa, (unsigned long long)e->size,
 	       (unsigned long long)e->tag, (unsigned long long)e->flags);
 	check(e->ret == EOPNOTSUPP, "KVM pre-filled ret with EOPNOTSUPP");
-	check(!e->reserved[0] && !e->reserved[1] && !e->reserved[2],
-	      "reserved fields are zero");
+	check(!e->granted_gpa && !e->reserved[0] && !e->reserved[1],
+	      "answer and reserved fields are zero");
+	check(!e->gpa, "the guest left the placement to the VMM");
 
 	for (i = 0; i < sizeof(backings) / sizeof(backings[0]); i++)
 		if (backings[i].tag == e->tag)
@@ -139,13 +146,15 @@ static int serve(int vm, struct kvm_run *run, int *slot, struct backing *b)
 		die("mmap");
 	region = (struct kvm_userspace_memory_region){
 		.slot = (*slot)++,
-		.guest_phys_addr = e->gpa,
+		.guest_phys_addr = next_gpa,
 		.memory_size = e->size,
 		.userspace_addr = (uintptr_t)hva,
 	};
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
 		die("KVM_SET_USER_MEMORY_REGION");
 	e->ret = 0;
+	e->granted_gpa = next_gpa;
+	next_gpa += e->size;
 	b->fd = fd;
 	b->size = e->size;
 	return fd;
@@ -211,8 +220,7 @@ int main(void)
 {
 	struct kvm_enable_cap cap = {
 		.cap = KVM_CAP_SHM_APPEND,
-		.args = { KVM_SHM_APPEND_ENABLE, WINDOW_GPA, WINDOW_SIZE,
-			  MAX_NPAGES },
+		.args = { 0, WINDOW_GPA, WINDOW_SIZE, MAX_NPAGES },
 	};
 	struct kvm_userspace_memory_region mem;
 	struct backing b = { .fd = -1 }, spare;
@@ -228,7 +236,7 @@ int main(void)
 	if (kvm < 0)
 		die("open /dev/kvm");
 	r = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SHM_APPEND);
-	if (!(r & KVM_SHM_APPEND_ENABLE)) {
+	if (r <= 0) {
 		printf("1..0 # SKIP KVM_CAP_SHM_APPEND not supported\n");
 		return 4;
 	}
@@ -273,7 +281,7 @@ int main(void)
 	check(run->exit_reason == KVM_EXIT_HLT, "guest halted");
 	if (ioctl(vcpu, KVM_GET_REGS, &regs))
 		die("KVM_GET_REGS");
-	check(regs.r8 == 0, "guest got 0 for its known tag");
+	check(regs.r8 == REGION_GPA, "guest got the GPA the VMM chose");
 	check(regs.r9 == HOST_WORD, "guest read the host's word through the region");
 	check(regs.r10 == (uint64_t)-KVM_EOPNOTSUPP,
 	      "guest got -KVM_EOPNOTSUPP for an unknown tag");
