@@ -1,40 +1,79 @@
 #!/bin/bash
-# Show that x86/shm_append_test notices when a check of the series goes
-# missing: build the kernel with tests/mutations/shm_append.patch (several
-# checks disabled at once, each covered by a different subtest), run the
-# test in the SVM leg and compare each subtest's outcome with
-# tests/mutations/shm_append.expect. The tree is restored afterwards; the
-# next `make kernel` rebuilds the touched file.
+# Show that x86/shm_append_test notices every check of the series going
+# missing: build the kernel with tests/mutations/shm_append.patch, whose
+# knob kvm.shm_append_mutant=N disables check N alone, boot it once in the
+# SVM leg, run the test with no mutant (every case must pass) and then once
+# per mutant of tests/mutations/shm_append.expect (the case named there must
+# fail). The tree is restored afterwards; the next `make kernel` rebuilds the
+# touched file.
 . "$(dirname "$0")/../lib.sh"
 
 LINUX=$OUT/linux
 MUT=$TOP/tests/mutations/shm_append.patch
 EXPECT=$TOP/tests/mutations/shm_append.expect
+INSTALL=$OUT/kselftest-mutants
 [ -d "$LINUX/.git" ] || die "no $LINUX: run 'make kernel selftests' first"
 [ -z "$(git -C "$LINUX" status --porcelain)" ] || die "$LINUX has uncommitted changes"
 [ -s "$OUT/kselftest/kvm/shm_append_test" ] || die "no shm_append_test built: run 'make selftests' first"
+
+mutants=$(awk '/^[0-9]/ {print $1}' "$EXPECT" | tr '\n' ' ')
+[ -n "$mutants" ] || die "$EXPECT lists no mutant"
+bad=$(awk -F'\t' '/^[0-9]/ && (NF != 3 || $2 == "" || $3 == "")' "$EXPECT")
+[ -z "$bad" ] || die "$EXPECT: want 'N<TAB>case<TAB>what' lines, got: $bad"
+for n in $mutants; do
+	grep -q "M($n)" "$MUT" || die "$EXPECT: mutant $n is not in $MUT"
+done
 
 need_pkgs patch
 files=$(sed -n 's|^+++ b/||p' "$MUT")
 restore() { git -C "$LINUX" checkout -q -- $files; }
 trap restore EXIT
 patch -s -d "$LINUX" -p1 < "$MUT" || die "$MUT does not apply to $LINUX"
-
 "$TOP/scripts/rig/build-kernel.sh" --rig "$LINUX" "$OUT/build"
-list=$(mktemp); echo shm_append_test > "$list"
-"$TOP/scripts/rig/run-leg.sh" svm "$list" >/dev/null 2>&1 || true
-rm -f "$list"
+restore
+
+# The guest runs shm_append_test.sh, which runs the test once per mutant.
+rm -rf "$INSTALL"
+cp -a "$OUT/kselftest" "$INSTALL"
+cat > "$INSTALL/kvm/shm_append_test.sh" <<-EOF
+	#!/bin/sh
+	knob=/sys/module/kvm/parameters/shm_append_mutant
+	[ -w \$knob ] || { echo "# no \$knob: not the mutation kernel"; exit 1; }
+	for n in 0 $mutants; do
+		echo \$n > \$knob || exit 1
+		./shm_append_test 2>&1 | sed "s/^/[mutant \$n] /"
+	done
+	echo 0 > \$knob
+EOF
+chmod +x "$INSTALL/kvm/shm_append_test.sh"
+echo "kvm:shm_append_test.sh" >> "$INSTALL/kselftest-list.txt"
+echo "timeout=1800" > "$INSTALL/kvm/settings"
+list=$(mktemp); echo shm_append_test.sh > "$list"
+RIG_INSTALL=$INSTALL "$TOP/scripts/rig/run-leg.sh" svm "$list" >/dev/null 2>&1 || true
 log=$OUT/results/svm-${list##*/}.log
+rm -f "$list"
 [ -s "$log" ] || die "no guest log $log"
 
+# Outcome of case $2 under mutant $1: pass, fail or missing.
+outcome() {
+	if grep -aq "\[mutant $1\] ok [0-9]* global\.$2\$" "$log"; then echo pass
+	elif grep -aq "\[mutant $1\] not ok [0-9]* global\.$2\$" "$log"; then echo fail
+	else echo missing; fi
+}
+
 bad=0
-while read -r want name _; do
-	case $want in fail|pass) ;; *) continue ;; esac
-	if grep -aq "# ok [0-9]* global\.$name\$" "$log"; then got=pass
-	elif grep -aq "# not ok [0-9]* global\.$name\$" "$log"; then got=fail
-	else got=missing; fi
-	if [ "$got" = "$want" ]; then echo "ok - $name: $got as expected"
-	else echo "not ok - $name: expected $want, got $got"; bad=1; fi
+cases=$(grep -ao '\[mutant 0\] \(not \)\?ok [0-9]* global\.[a-z0-9_]*$' "$log" | sed 's/.*global\.//')
+[ -n "$cases" ] || { echo "not ok - no case ran without a mutant (see $log)"; bad=1; }
+for c in $cases; do
+	got=$(outcome 0 "$c")
+	if [ "$got" = pass ]; then echo "ok - no mutant: $c passes"
+	else echo "not ok - no mutant: $c: $got"; bad=1; fi
+done
+while IFS=$'\t' read -r n name what; do
+	case $n in [0-9]*) ;; *) continue ;; esac
+	got=$(outcome "$n" "$name")
+	if [ "$got" = fail ]; then echo "ok - mutant $n ($what): $name fails"
+	else echo "not ok - mutant $n ($what): $name: $got, expected fail"; bad=1; fi
 done < "$EXPECT"
-rm -rf "$OUT/results/svm-${list##*/}".*
+rm -rf "$OUT/results/svm-${list##*/}".* "$INSTALL"
 exit $bad
