@@ -88,6 +88,14 @@ sed -n '/^Subject:/{N;s/\n / /;p}' "$T/out/series/0000-cover-letter.patch" |
 	fail "make series: cover letter subject" "$(grep Subject: "$T/out/series/0000-cover-letter.patch")"
 grep -q 'Subject: \[PATCH 2/2\] KVM: selftests: Add fixture_test' "$T/out/series/0002-KVM-selftests-Add-fixture_test.patch" &&
 	pass "make series: numbered subjects" || fail "make series: numbered subjects"
+# "# version: N" in the series file makes it a reroll: vN in names and subjects.
+{ echo "# version: 3"; cat "$SERIES"; } > "$T/v3.series"
+SERIES="$T/v3.series" make -s -C "$TOP" series OUT="$T/out3" KSRC="$T/g" \
+	SUBMITTER="Ada Lovelace <ada@example.com>" >/dev/null 2>&1
+grep -q 'Subject: \[PATCH v3 2/2\] KVM: selftests: Add fixture_test' \
+	"$T/out3/series/v3-0002-KVM-selftests-Add-fixture_test.patch" 2>/dev/null &&
+	pass "make series: '# version: 3' makes [PATCH v3 n/m] and v3-000n files" ||
+	fail "make series: reroll" "$(ls "$T/out3/series" 2>&1)"
 git -C "$T/g" -c user.name=t -c user.email=t@t am -q "$T"/out/series/000[12]-*.patch &&
 	pass "make series: output applies with git am" || fail "make series: output does not apply with git am"
 [ "$(git -C "$T/g" log -2 --format='%an <%ae>' | sort -u)" = "Ada Lovelace <ada@example.com>" ] &&

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Write the series as mailable `git format-patch` output with a cover letter
-# to $OUT/series/ (0000-cover-letter.patch, 0001-..., ...), from the commits
+# to $OUT/series/ (0000-cover-letter.patch, 0001-..., ...; vN-0000-... and
+# [PATCH vN m/n] when the series file says "# version: N"), from the commits
 # that prepare-tree.sh made in $OUT/linux. The cover letter's subject is the
 # first line of kernel/cover-letter.txt, its text the rest.
 #
@@ -43,7 +44,11 @@ cover=$TOP/kernel/cover-letter.txt
 [ -s "$cover" ] || die "no cover letter text in $cover"
 branch=$(g symbolic-ref --short HEAD)
 g config "branch.$branch.description" "$(cat "$cover")"
-g format-patch -q --cover-letter --cover-from-description=subject \
+# The revision of the series: "# version: N" in the series file (v1 if none).
+version=$(sed -n 's/^# version: *\([0-9]*\)$/\1/p' "${SERIES:-$TOP/kernel/series}" | head -n1)
+reroll=()
+[ "${version:-1}" -gt 1 ] && reroll=(--reroll-count="$version")
+g format-patch -q --cover-letter --cover-from-description=subject "${reroll[@]}" \
 	--subject-prefix="${SUBJECT_PREFIX:-PATCH}" -o "$DEST.part" rig-base..HEAD ||
 	die "git format-patch failed"
 python3 - "$id" "$DEST.part"/*.patch <<-'PY' || die "cannot set the submitter on the patches"
