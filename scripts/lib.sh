@@ -71,10 +71,16 @@ RIG_BASE_CMDLINE="console=ttyS0,115200 printk.time=1 panic=-1 mitigations=off kv
 
 # The SVM leg's emulator: QEMU TCG, -cpu max (AMD SVM with nested paging),
 # single-threaded (multi-threaded TCG raced with the kernel's text patching).
+# The QEMU is the rig's own (scripts/rig/build-qemu.sh: 10.2.2 with the
+# rig's fix for nested SVM interrupts), with Debian's SeaBIOS and option
+# ROMs (its +ds source has no firmware blobs).
 #   qemu_svm KERNEL INITRD CMDLINE  -> sets the array EMU
 # shellcheck disable=SC2034,SC2054 # EMU is used by callers; commas are QEMU syntax
 qemu_svm() {
-	EMU=(qemu-system-x86_64 -accel tcg,thread=single,tb-size=512 -cpu max
+	[ -x "$OUT/qemu-build/qemu-system-x86_64" ] ||
+		die "no QEMU in $OUT/qemu-build for the svm leg: run 'make qemu' first"
+	EMU=("$OUT/qemu-build/qemu-system-x86_64" -L /usr/share/seabios -L /usr/share/qemu
+	     -accel tcg,thread=single,tb-size=512 -cpu max
 	     -m "${RIG_MEM:-4G}" -smp 2 -display none -nodefaults -no-reboot
 	     -device isa-debug-exit,iobase=0xf4,iosize=0x04
 	     -kernel "$1" -initrd "$2" -append "$3")
@@ -170,10 +176,14 @@ apt_private() {
 # against the Sources index's SHA-256, into DIR (a cache: a verified tarball
 # there is not fetched again). Versions on offer are tried newest first: the
 # archive's pool does not always hold every file its indexes list.
+# Optional, in the environment: DEB_SRC_PIN=VERSION is tried first, and
+# DEB_SRC_PREFIX=10.2. limits the fallback to versions that start with it
+# (a warning says when the pin was not taken); DEB_SRC_DEBIAN=1 also fetches
+# the version's debian.tar.* (DEB_SRC_DEBIAN_TARBALL).
 #   fetch_debian_orig PKG SUITES DIR  -> sets DEB_SRC_VERSION, DEB_SRC_TARBALL
 fetch_debian_orig() {
 	local pkg=$1 suites=$2 dir=$3 mirror s offers ver vdir sha size file tarball got
-	local APTDIR=$CACHE_DIR/apt-$pkg tried=()
+	local APTDIR=$CACHE_DIR/apt-$pkg tried=() v files f ok pin=${DEB_SRC_PIN:-}
 	mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$dir"
 	mirror=${DEBIAN_MIRROR:-$(system_mirror)} ||
 		die "no Debian mirror found in /etc/apt/sources*; set DEBIAN_MIRROR=<url of a Debian archive>"
@@ -185,40 +195,113 @@ fetch_debian_orig() {
 		tail -n 5 "$APTDIR/update.log" >&2
 		die "cannot reach the Debian archive at $mirror for $pkg sources; see $APTDIR/update.log"
 	}
-	# "version directory sha256 size file" for each orig tarball of PKG.
+	# "version directory sha256 size file" for each orig (and debian)
+	# tarball of PKG.
 	offers=$(for f in "$APTDIR"/lists/*_source_Sources*; do
 		/usr/lib/apt/apt-helper cat-file "$f"
 	done | awk -v want="$pkg" '
+		function out() { for (i = 0; i < n; i++) if (file[i] ~ /\.(orig|debian)\.tar\./)
+			print ver, dir, sha[i], size[i], file[i]; pkg = "" }
 		/^Package: / { pkg = $2; ver = dir = ""; in_sha = 0 }
 		pkg == want && /^Version: / { ver = $2 }
 		pkg == want && /^Directory: / { dir = $2 }
 		/^Checksums-Sha256:/ { in_sha = 1; n = 0; next }
 		in_sha && /^ / { if (pkg == want) { sha[n] = $1; size[n] = $2; file[n++] = $3 }; next }
 		{ in_sha = 0 }
-		/^$/ && pkg == want { for (i = 0; i < n; i++) if (file[i] ~ /\.orig\.tar\./)
-			print ver, dir, sha[i], size[i], file[i]; pkg = "" }
-		END { if (pkg == want) for (i = 0; i < n; i++) if (file[i] ~ /\.orig\.tar\./)
-			print ver, dir, sha[i], size[i], file[i] }' | sort -u -k1,1Vr)
+		/^$/ && pkg == want { out() }
+		END { if (pkg == want) out() }' | sort -u | sort -s -k1,1Vr)
 	[ -n "$offers" ] || die "the Debian archive ($suites) lists no $pkg source"
-	while read -r ver vdir sha size file; do
-		tarball=$dir/$file
-		if [ ! -s "$tarball" ] || [ "$(sha256sum < "$tarball" | cut -d' ' -f1)" != "$sha" ]; then
+	# Versions in the order they are tried: the pin, then newest first.
+	local versions
+	versions=$(awk '{print $1}' <<<"$offers" | uniq)
+	if [ -n "${DEB_SRC_PREFIX:-}" ]; then
+		versions=$(awk -v p="$DEB_SRC_PREFIX" '{v = $1; sub(/^[0-9]+:/, "", v)} index(v, p) == 1' <<<"$versions")
+		[ -n "$versions" ] || die "the Debian archive ($suites) lists no $pkg $DEB_SRC_PREFIX* source"
+	fi
+	if [ -n "$pin" ]; then
+		grep -qxF "$pin" <<<"$versions" || tried+=("$pin: not listed")
+		versions=$( { grep -xF "$pin" <<<"$versions"; grep -vxF "$pin" <<<"$versions"; } || true)
+	fi
+	ok=
+	for v in $versions; do
+		files=$(awk -v v="$v" '$1 == v && ($5 ~ /\.orig\.tar\./ || ENVIRON["DEB_SRC_DEBIAN"] == 1)' <<<"$offers")
+		grep -q '\.orig\.tar\.' <<<"$files" || continue
+		ok=1
+		while read -r ver vdir sha size file; do
+			tarball=$dir/$file
+			[ -s "$tarball" ] && [ "$(sha256sum < "$tarball" | cut -d' ' -f1)" = "$sha" ] && continue
 			log "fetching $file ($size bytes)"
 			if ! curl -fsS --retry 2 -o "$tarball.part" "$mirror/$vdir/$file" 2>"$tarball.err"; then
-				tried+=("$ver: $(tr -d '\n' < "$tarball.err")"); rm -f "$tarball.part" "$tarball.err"; continue
+				tried+=("$v: $(tr -d '\n' < "$tarball.err")"); rm -f "$tarball.part" "$tarball.err"; ok=; break
 			fi
 			rm -f "$tarball.err"
 			got=$(sha256sum < "$tarball.part" | cut -d' ' -f1)
 			if [ "$got" != "$sha" ]; then
-				tried+=("$ver: SHA-256 $got, the index says $sha"); rm -f "$tarball.part"; continue
+				tried+=("$v: $file has SHA-256 $got, the index says $sha"); rm -f "$tarball.part"; ok=; break
 			fi
 			mv "$tarball.part" "$tarball"
-		fi
-		break
-	done <<<"$offers"
-	[ -s "$tarball" ] && [ "$(sha256sum < "$tarball" | cut -d' ' -f1)" = "$sha" ] ||
-		die "no $pkg source could be fetched: $(printf '%s; ' "${tried[@]}")"
-	[ ${#tried[@]} = 0 ] || warn "skipped $pkg versions: $(printf '%s; ' "${tried[@]}")"
+		done <<<"$files"
+		[ -n "$ok" ] && break
+	done
+	[ -n "$ok" ] || die "no $pkg source could be fetched: $(printf '%s; ' "${tried[@]}")"
+	[ ${#tried[@]} = 0 ] || warn "skipped $pkg versions: $(printf '%s; ' "${tried[@]}")${pin:+ (pinned: $pin; using $v)}"
 	# shellcheck disable=SC2034 # for the caller
-	DEB_SRC_VERSION=$ver DEB_SRC_TARBALL=$tarball
+	DEB_SRC_VERSION=$v
+	# shellcheck disable=SC2034 # for the caller
+	DEB_SRC_TARBALL=$dir/$(awk -v v="$v" '$1 == v && $5 ~ /\.orig\.tar\./ {print $5; exit}' <<<"$offers")
+	# shellcheck disable=SC2034 # for the caller
+	DEB_SRC_DEBIAN_TARBALL=$dir/$(awk -v v="$v" '$1 == v && $5 ~ /\.debian\.tar\./ {print $5; exit}' <<<"$offers")
+}
+
+# Keep DIR a git tree of a base (commit tagged rig-base) with the patches of
+# the array PATCHES applied on top, one commit each (git am). BASE_ID names
+# the base, SID the series (series_id); POPULATE is a command that fills an
+# empty DIR with the base's files. Reused while the base is the same: when
+# only the series changed, the tree is reset to rig-base and the series
+# re-applied, so only the files it touches change. Work done in the tree
+# (edits, commits not from the series) is never thrown away.
+#   git_tree_sync DIR BASE_ID SID POPULATE...
+git_tree_sync() {
+	local dir=$1 base_id=$2 sid=$3 err p
+	shift 3
+	g() { git -C "$dir" "$@"; }
+	export GIT_AUTHOR_NAME=rig GIT_AUTHOR_EMAIL=rig@localhost
+	export GIT_COMMITTER_NAME=rig GIT_COMMITTER_EMAIL=rig@localhost
+	export GIT_COMMITTER_DATE='2026-01-01T00:00:00Z' GIT_AUTHOR_DATE='2026-01-01T00:00:00Z'
+	if [ -d "$dir/.git" ] && [ "$(g config rig.base || true)" = "$base_id" ]; then
+		[ "$(g config rig.series || true)" = "$sid" ] && return 0
+		if [ -n "$(g status --porcelain)" ] || [ "$(g rev-parse HEAD)" != "$(g config rig.head)" ]; then
+			die "$dir has edits or commits that are not in the series; export them first, or remove $dir to drop them"
+		fi
+		log "series changed: resetting $dir to rig-base"
+		g reset -q --hard rig-base
+		g clean -q -fdx
+	else
+		if [ -d "$dir/.git" ] && { [ -n "$(g status --porcelain)" ] ||
+			[ "$(g rev-parse HEAD)" != "$(g config rig.head || true)" ]; }; then
+			die "$dir has edits or commits that are not in the series, and its base changed; export them first, or remove $dir to drop them"
+		fi
+		log "making $dir from $base_id"
+		rm -rf "$dir"; mkdir -p "$dir"
+		"$@" || { rm -rf "$dir"; die "cannot make the base tree in $dir"; }
+		g init -q
+		g add -f -A .
+		g commit -q --no-verify -m "base: $base_id"
+		g tag -f rig-base >/dev/null
+		g config rig.base "$base_id"
+	fi
+	if [ ${#PATCHES[@]} -gt 0 ] && g apply -R --check "${PATCHES[0]}" 2>/dev/null; then
+		die "the base tree ($base_id) already carries the series (${PATCHES[0]#"$TOP"/} applies in reverse)"
+	fi
+	for p in "${PATCHES[@]}"; do
+		if ! err=$(g am -q --whitespace=error-all "$p" 2>&1); then
+			g am --abort >/dev/null 2>&1 || true
+			g reset -q --hard rig-base
+			printf '%s\n' "$err" | sed 's/^/    /' >&2
+			die "patch ${p#"$TOP"/} does not apply to $base_id; $dir was reset to the base"
+		fi
+	done
+	g config rig.series "$sid"
+	g config rig.head "$(g rev-parse HEAD)"
+	log "$dir: $base_id + ${#PATCHES[@]} patch(es)"
 }

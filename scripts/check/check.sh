@@ -40,6 +40,7 @@ timed static "$TOP/scripts/check/static-checks.sh" || true
 step tree "$TOP/scripts/rig/prepare-tree.sh" &&
 { timed series "$TOP/scripts/check/run-tests.sh" series "$TOP/scripts/series/series-check.sh" || true; } &&
 step kernel "$TOP/scripts/rig/build-kernel.sh" --rig "$OUT/linux" "$OUT/build" &&
+step qemu "$TOP/scripts/rig/build-qemu.sh" &&
 step selftests "$TOP/scripts/rig/build-selftests.sh" "$OUT/linux" "$OUT/build" "$OUT/kselftest" &&
 { timed "legs (svm and vmx at once)" legs || true; } &&
 { timed rig "$TOP/scripts/check/run-tests.sh" rig "$TOP/tests/rig-guest.sh" || true; }

@@ -36,5 +36,16 @@ if grep -q KVM_CAP_SHM_APPEND "$BUILD/usr/include/linux/kvm.h"; then
 	ccache gcc -O2 -Wall -Wextra -Werror -static -I"$BUILD/usr/include" \
 		"$TOP/qemu-glue/shm-vmm/shm_vmm.c" -o "$INSTALL/kvm/shm_vmm" || die "qemu-glue/shm-vmm build failed"
 	echo "kvm:shm_vmm" >> "$INSTALL/kselftest-list.txt"
+	# QEMU's qtest of the QEMU series, with the rig's static QEMU (make qemu),
+	# and the files it needs beside it in the initramfs (.deps).
+	q=$OUT/qemu-build
+	[ -x "$q/qemu-system-x86_64" ] && [ -x "$q/tests/qtest/shm-append-test" ] ||
+		die "no QEMU with the QEMU series in $q: run 'make qemu' first"
+	mkdir -p "$INSTALL/kvm/qemu"
+	strip -o "$INSTALL/kvm/qemu/qemu-system-x86_64" "$q/qemu-system-x86_64"
+	strip -o "$INSTALL/kvm/qemu/shm-append-test" "$q/tests/qtest/shm-append-test"
+	cp "$TOP/scripts/rig/guest/qemu_shm_append" "$INSTALL/kvm/"
+	printf '%s\n' qemu/qemu-system-x86_64 qemu/shm-append-test > "$INSTALL/kvm/qemu_shm_append.deps"
+	echo "kvm:qemu_shm_append" >> "$INSTALL/kselftest-list.txt"
 fi
 log "built $(grep -c '^kvm:' "$INSTALL/kselftest-list.txt") KVM selftests in $((SECONDS - start)) s"

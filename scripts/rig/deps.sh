@@ -5,4 +5,4 @@
 . "$(dirname "$0")/../lib.sh"
 need_pkgs gcc g++ make flex bison bc libelf-dev libssl-dev cpio xz-utils ccache git patch curl \
 	python3 python3-ply python3-git python3-sphinx python3-yaml perl rsync binutils libc6-dev uuid-dev busybox-static bash-static \
-	qemu-system-x86 bochsbios vgabios isolinux syslinux-common xorriso shellcheck
+	seabios qemu-system-data ninja-build pkg-config libglib2.0-dev zlib1g-dev python3-venv bochsbios vgabios isolinux syslinux-common xorriso shellcheck

@@ -35,6 +35,13 @@ while read -r t _; do
 	if [ "${t%.sh}" != "$t" ] && [ -f "$INSTALL/kvm/${t%.sh}" ]; then
 		strip -o "$STAGE/kvm/${t%.sh}" "$INSTALL/kvm/${t%.sh}"
 	fi
+	# Files a test needs beside it (x.deps: paths under kvm/, one a line).
+	if [ -f "$INSTALL/kvm/$t.deps" ]; then
+		while read -r d; do
+			mkdir -p "$STAGE/kvm/$(dirname "$d")"
+			cp "$INSTALL/kvm/$d" "$STAGE/kvm/$d" || die "$t needs kvm/$d, which is not installed"
+		done < "$INSTALL/kvm/$t.deps"
+	fi
 	echo "kvm:$t" >> "$STAGE/kselftest-list.txt"
 	args=$(awk -v t="$t" '$1 == t {$1 = ""; sub(/^ /, ""); print; exit}' "$TOP/selftests/test-args.txt")
 	if [ -n "$args" ]; then

@@ -55,7 +55,7 @@ fifo=$RES/$name.report.fifo
 
 case $LEG in
 svm)
-	need_pkgs qemu-system-x86
+	need_pkgs seabios qemu-system-data
 	qemu_svm "$KIMG" "$RES/$name.cpio" "$CMDLINE"
 	emu=("${EMU[@]}" -monitor none -serial stdio -serial "file:$fifo")
 	;;

@@ -4,10 +4,12 @@
 # changes (selftests/, Documentation/, uapi/, else kernel/), and a new
 # kernel/series. The development loop: edit and commit in out/linux (git
 # commit --amend, rebase -i, ...), `make export`, review `git diff` here.
+# The QEMU series: TREE=$OUT/qemu SERIES=qemu-glue/qemu/series AREA=qemu-glue/qemu
+# (`make qemu-export`), every patch in AREA.
 . "$(dirname "$0")/../lib.sh"
 
-LINUX=$OUT/linux
-[ -d "$LINUX/.git" ] || die "no $LINUX: run 'make tree' first"
+LINUX=${TREE:-$OUT/linux}
+[ -d "$LINUX/.git" ] || die "no $LINUX: run 'make tree' (or 'make qemu') first"
 g() { git -C "$LINUX" "$@"; }
 [ -z "$(g status --porcelain)" ] || die "$LINUX has uncommitted changes: commit them first"
 load_series
@@ -20,6 +22,7 @@ g format-patch -q --zero-commit --no-signature -o "$tmp" rig-base..HEAD || die "
 # Area of a commit: the one folder all its files belong to, else kernel/.
 area() {
 	local files dir
+	[ -z "${AREA:-}" ] || { echo "$AREA"; return; }
 	files=$(sed -n 's|^diff --git a/\(.*\) b/.*$|\1|p' "$1")
 	for dir in tools/testing/selftests:selftests Documentation:Documentation \
 		   include/uapi:uapi arch/x86/include/uapi:uapi; do

@@ -26,8 +26,10 @@ fi
 	die "submitter identity '$id' is not 'Name <email>'"
 [ "$id" != "$PLACEHOLDER" ] || die "submitter identity '$id' is the series' placeholder author, not a person"
 
-LINUX=$OUT/linux DEST=$OUT/series
-[ -d "$LINUX/.git" ] || die "no $LINUX: run 'make tree' first"
+# The QEMU series: TREE=$OUT/qemu SERIES=qemu-glue/qemu/series
+# COVER=qemu-glue/qemu/cover-letter.txt DEST=$OUT/qemu-series (make qemu-series).
+LINUX=${TREE:-$OUT/linux} DEST=${DEST:-$OUT/series}
+[ -d "$LINUX/.git" ] || die "no $LINUX: run 'make tree' (or 'make qemu') first"
 g() { git -C "$LINUX" "$@"; }
 [ "$(g rev-parse HEAD)" = "$(g config rig.head)" ] && [ -z "$(g status --porcelain)" ] ||
 	die "$LINUX has edits or commits that are not in the series; 'make export' them first"
@@ -40,7 +42,7 @@ if [ "$n" = 0 ]; then
 	log "the series is empty: $DEST holds no patches"
 	exit 0
 fi
-cover=$TOP/kernel/cover-letter.txt
+cover=${COVER:-$TOP/kernel/cover-letter.txt}
 [ -s "$cover" ] || die "no cover letter text in $cover"
 branch=$(g symbolic-ref --short HEAD)
 g config "branch.$branch.description" "$(cat "$cover")"
