@@ -32,8 +32,9 @@ $(firstword $(GOALS)):
 	  [ $$rc != 75 ] || echo "make: another make holds $(OUT)/.lock; wait for it to end" >&2; exit $$rc
 $(filter-out $(firstword $(GOALS)),$(GOALS)): ; @:
 else
-TARGETS := all deps source tree kernel selftests run check check-full baseline export \
-	   apply series series-check mutation-check boot static-checks clean clean-tree help
+TARGETS := all deps source tree kernel qemu selftests run check check-full baseline export \
+	   apply series series-check mutation-check boot static-checks clean clean-tree help \
+	   qemu-series qemu-export
 .PHONY: $(TARGETS)
 
 all: run
@@ -50,6 +51,10 @@ help:
 	@echo "  make export       write the commits of out/linux back as the series (kernel/series)"
 	@echo "  make series-check checkpatch --strict + every patch builds (modules and rig configs)"
 	@echo "  make mutation-check  shm_append_test must notice checks removed from the kernel"
+	@echo "  make qemu         Debian's QEMU 10.2.2 + the QEMU series (qemu-glue/qemu), static,"
+	@echo "                    KVM and TCG: the svm leg's L0 and the VMM of the qtest inside L1"
+	@echo "  make qemu-series  the QEMU series as mail in out/qemu-series/ (like make series)"
+	@echo "  make qemu-export  write the commits of out/qemu back as qemu-glue/qemu/"
 	@echo "  make boot         interactive shell in the built kernel under QEMU"
 	@echo "  make source|tree|kernel|selftests   single steps"
 	@echo "  make clean        remove out/ (caches in CACHE_DIR stay)"
@@ -69,7 +74,10 @@ tree: deps
 kernel: tree
 	@$(S)/rig/build-kernel.sh --rig $(OUT)/linux $(OUT)/build
 
-selftests: kernel
+qemu: deps
+	@$(S)/rig/build-qemu.sh
+
+selftests: kernel qemu
 	@$(S)/rig/build-selftests.sh $(OUT)/linux $(OUT)/build $(OUT)/kselftest
 
 # Legs: svm (QEMU TCG) and vmx (Bochs); LEGS=svm runs one.
@@ -99,6 +107,14 @@ series: tree
 
 export:
 	@$(S)/series/export-series.sh
+
+QEMU_SERIES := TREE=$(OUT)/qemu SERIES=$(TOP)/qemu-glue/qemu/series
+qemu-series: qemu
+	@$(QEMU_SERIES) COVER=$(TOP)/qemu-glue/qemu/cover-letter.txt DEST=$(OUT)/qemu-series \
+	  $(S)/series/make-series.sh
+
+qemu-export:
+	@$(QEMU_SERIES) AREA=qemu-glue/qemu $(S)/series/export-series.sh
 
 series-check: tree
 	@$(S)/check/run-tests.sh series $(S)/series/series-check.sh

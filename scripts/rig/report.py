@@ -159,7 +159,7 @@ def main():
             else:
                 d = m.group(4) or ''
                 o = ('skip' if d.upper().startswith('SKIP') else 'pass') if m.group(1) == 'ok' else 'fail'
-                cases.setdefault(current, []).append((m.group(3), o, d))
+                cases.setdefault(current, []).append((m.group(3).lstrip('/'), o, d))
             continue
         m = RESULT.match(line)
         if m:
