@@ -34,7 +34,7 @@ $(filter-out $(firstword $(GOALS)),$(GOALS)): ; @:
 else
 TARGETS := all deps source tree kernel qemu selftests run check check-full baseline export \
 	   apply series series-check mutation-check boot static-checks clean clean-tree help \
-	   qemu-series qemu-export
+	   qemu-series qemu-export qemu-series-check
 .PHONY: $(TARGETS)
 
 all: run
@@ -50,11 +50,14 @@ help:
 	@echo "                    Signed-off-by: you (git user.name/email, or SUBMITTER='Name <email>')"
 	@echo "  make export       write the commits of out/linux back as the series (kernel/series)"
 	@echo "  make series-check checkpatch --strict + every patch builds (modules and rig configs)"
-	@echo "  make mutation-check  shm_append_test must notice checks removed from the kernel"
+	@echo "  make mutation-check  shm_append_test must notice checks removed from the kernel,"
+	@echo "                    the QEMU qtest those removed from QEMU (KVM refuses wrong answers)"
 	@echo "  make qemu         Debian's QEMU 10.2.2 + the QEMU series (qemu-glue/qemu), static,"
 	@echo "                    KVM and TCG: the svm leg's L0 and the VMM of the qtest inside L1"
 	@echo "  make qemu-series  the QEMU series as mail in out/qemu-series/ (like make series)"
 	@echo "  make qemu-export  write the commits of out/qemu back as qemu-glue/qemu/"
+	@echo "  make qemu-series-check  QEMU's checkpatch, headers, guest, every patch builds,"
+	@echo "                    check-qapi-schema, docs with Sphinx"
 	@echo "  make boot         interactive shell in the built kernel under QEMU"
 	@echo "  make source|tree|kernel|selftests   single steps"
 	@echo "  make clean        remove out/ (caches in CACHE_DIR stay)"
@@ -116,11 +119,14 @@ qemu-series: qemu
 qemu-export:
 	@$(QEMU_SERIES) AREA=qemu-glue/qemu $(S)/series/export-series.sh
 
+qemu-series-check: tree qemu
+	@$(S)/check/run-tests.sh qemu-series $(S)/series/qemu-series-check.sh
+
 series-check: tree
 	@$(S)/check/run-tests.sh series $(S)/series/series-check.sh
 
 mutation-check: selftests
-	@$(S)/check/mutation-check.sh
+	@$(S)/check/run-tests.sh mutation $(S)/check/mutation-check.sh $(S)/check/qemu-mutation-check.sh
 
 boot: selftests
 	@$(S)/rig/boot.sh

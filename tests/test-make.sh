@@ -31,6 +31,22 @@ out=$(KDEB_VERSION=7.3.0-0 "$TOP/scripts/rig/fetch-source.sh" 2>&1); rc=$?
 if [ $rc = 0 ] && grep -q 'WARNING: pinned linux-source-7.3 7.3.0-0 is gone.*falling back to the newest 7.3' <<<"$out"; then
 	pass "fetch: pinned version gone: loud fallback to the newest 7.3"
 else fail "fetch: fallback" "$out"; fi
+# QEMU's source: the pin, else the newest 10.2.x with a warning, never
+# another series; the verified tarball in the cache is not fetched again.
+fetchq() { (cd "$TOP" && . scripts/lib.sh && DEB_SRC_DEBIAN=1 fetch_debian_orig qemu "sid trixie" "$CACHE_DIR/qemu/src" &&
+	echo "using $DEB_SRC_VERSION $DEB_SRC_TARBALL $DEB_SRC_DEBIAN_TARBALL"); }
+out=$(DEB_SRC_PIN=1:10.2.2+ds-1 DEB_SRC_PREFIX=10.2. fetchq 2>&1); rc=$?
+if [ $rc = 0 ] && grep -q '^using 1:10.2.2+ds-1 .*qemu_10.2.2+ds.orig.tar.xz .*qemu_10.2.2+ds-1.debian.tar.xz$' <<<"$out" &&
+	! grep -q WARNING <<<"$out"; then
+	pass "fetch qemu: the pinned 10.2.2, orig and debian tarballs, no warning"
+else fail "fetch qemu: pin" "$out"; fi
+out=$(DEB_SRC_PIN=1:10.2.99+ds-1 DEB_SRC_PREFIX=10.2. fetchq 2>&1); rc=$?
+if [ $rc = 0 ] && grep -q 'WARNING: skipped qemu versions: 1:10.2.99+ds-1: not listed.*(pinned: 1:10.2.99+ds-1; using 1:10.2\.' <<<"$out" &&
+	grep -q '^using 1:10\.2\.' <<<"$out"; then
+	pass "fetch qemu: pin not in the archive: loud fallback to a 10.2.x"
+else fail "fetch qemu: fallback" "$out"; fi
+expect_fail "fetch qemu: no version of the series" "lists no qemu 99\.\* source" \
+	env DEB_SRC_PIN=1:99.0.0-1 DEB_SRC_PREFIX=99. bash -c "$(declare -f fetchq); fetchq"
 expect_fail "run: unknown leg" "unknown leg 'arm'|no test set" env OUT="$T/out" \
 	bash -c "mkdir -p '$T/out/build/arch/x86/boot' '$T/out/kselftest/kvm' && echo x > '$T/out/build/arch/x86/boot/bzImage' &&
 		 echo kvm:a > '$T/out/kselftest/kselftest-list.txt' && '$TOP/scripts/rig/run-leg.sh' arm check"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make check: the repo's own checks, then everything `make` does (tree,
-# kernel, selftests, boot + default set), the rig's checks against a real
+# kernel, QEMU, selftests, boot + default set, which holds the QEMU series'
+# qtest), the QEMU series' checks, the rig's checks against a real
 # guest (tests/rig-guest.sh), then one summary line:
 # "N passed, N failed, N skipped". Exit status 1 on any failure.
 . "$(dirname "$0")/../lib.sh"
@@ -41,6 +42,7 @@ step tree "$TOP/scripts/rig/prepare-tree.sh" &&
 { timed series "$TOP/scripts/check/run-tests.sh" series "$TOP/scripts/series/series-check.sh" || true; } &&
 step kernel "$TOP/scripts/rig/build-kernel.sh" --rig "$OUT/linux" "$OUT/build" &&
 step qemu "$TOP/scripts/rig/build-qemu.sh" &&
+{ timed qemu-series "$TOP/scripts/check/run-tests.sh" qemu-series "$TOP/scripts/series/qemu-series-check.sh" || true; } &&
 step selftests "$TOP/scripts/rig/build-selftests.sh" "$OUT/linux" "$OUT/build" "$OUT/kselftest" &&
 { timed "legs (svm and vmx at once)" legs || true; } &&
 { timed rig "$TOP/scripts/check/run-tests.sh" rig "$TOP/tests/rig-guest.sh" || true; }
@@ -48,7 +50,7 @@ step selftests "$TOP/scripts/rig/build-selftests.sh" "$OUT/linux" "$OUT/build" "
 np=0 nf=0 ns=0
 echo "=== summary ($((SECONDS - start)) s) ==="
 (IFS=,; echo "times: ${times[*]}" | sed 's/,/, /g')
-for c in static series svm-check vmx-check rig; do
+for c in static series qemu-series svm-check vmx-check rig; do
 	if [ -f "$RES/$c.counts" ]; then
 		read -r p f s _ < "$RES/$c.counts"
 		echo "${c%-check}: $p passed, $f failed, $s skipped"

@@ -10,7 +10,9 @@
 # deliver it, the newest 10.2.x that it can, with a warning.
 #
 # $OUT/qemu-build: one static x86_64 binary with KVM and TCG and the devices
-# of scripts/rig/qemu/rig.mak (it is the SVM leg's L0 and the VMM inside L1),
+# of scripts/rig/qemu/rig.mak (it is the SVM leg's L0 and the VMM inside L1;
+# rig-base.mak is the same without the series' device, for the commits of the
+# series before it: scripts/series/qemu-series-check.sh),
 # and the qtest of the series. QEMU >= 9.2 needs meson >= 1.5: trixie's meson
 # (a .deb of arch all) is fetched into the cache and put on PYTHONPATH.
 # A second run with nothing changed only asks ninja, which finds nothing to do.
@@ -50,7 +52,7 @@ if [ ! -f "$meson_dir/usr/lib/python3/dist-packages/mesonbuild/__init__.py" ]; t
 	rm -rf "$meson_dir"; mv "$meson_dir.part" "$meson_dir"
 fi
 export PYTHONPATH=$meson_dir/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
-python3 -c 'import mesonbuild.mesonmain' || die "the meson in $meson_dir does not import"
+/usr/bin/python3 -c 'import mesonbuild.mesonmain' || die "the meson in $meson_dir does not import"
 
 # The tree.
 rig_files=("$TOP"/scripts/rig/qemu/*)
@@ -68,7 +70,7 @@ populate() {
 		patch -s -d "$QEMU" -p1 --fuzz=0 < "$p" ||
 			die "${p##*/} does not apply to qemu $ver: port it to this version"
 	done
-	cp "$TOP/scripts/rig/qemu/rig.mak" "$QEMU/configs/devices/x86_64-softmmu/rig.mak"
+	cp "$TOP"/scripts/rig/qemu/rig*.mak "$QEMU/configs/devices/x86_64-softmmu/"
 }
 SERIES=$TOP/qemu-glue/qemu/series load_series
 git_tree_sync "$QEMU" "$base_id" "$(SERIES=$TOP/qemu-glue/qemu/series series_id)" populate
@@ -80,7 +82,7 @@ if [ "$(cat "$QBUILD/.rig-config" 2>/dev/null)" != "$key" ]; then
 	log "configuring qemu $ver"
 	rm -rf "$QBUILD"; mkdir -p "$QBUILD"
 	(cd "$QBUILD" && "$QEMU/configure" "${CONFIGURE_FLAGS[@]}" --cc="ccache gcc" \
-		--python=python3 >"$QBUILD/configure.log" 2>&1) || {
+		--python=/usr/bin/python3 >"$QBUILD/configure.log" 2>&1) || {
 		tail -n 20 "$QBUILD/configure.log" >&2; die "qemu configure failed (log: $QBUILD/configure.log)"; }
 	echo "$key" > "$QBUILD/.rig-config"
 fi

@@ -1,7 +1,3 @@
-# The rig's QEMU (scripts/rig/build-qemu.sh): the PC machine with the few
-# devices the rig uses. The same static binary is the SVM leg's L0 (TCG) and
-# the VMM inside L1 (KVM).
-CONFIG_I440FX=y
-CONFIG_SERIAL_ISA=y
-CONFIG_ISA_DEBUG=y
+# rig-base.mak and the QEMU series' device (qemu-glue/qemu).
+include rig-base.mak
 CONFIG_SHM_APPEND=y
