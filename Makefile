@@ -114,6 +114,7 @@ export:
 QEMU_SERIES := TREE=$(OUT)/qemu SERIES=$(TOP)/qemu-glue/qemu/series
 qemu-series: qemu
 	@$(QEMU_SERIES) COVER=$(TOP)/qemu-glue/qemu/cover-letter.txt DEST=$(OUT)/qemu-series \
+	  SUBJECT_PREFIX="RFC PATCH" \
 	  $(S)/series/make-series.sh
 
 qemu-export:

@@ -4,9 +4,10 @@
 #    except, for the patch that only imports Linux headers, the reminders
 #    checkpatch prints for every such import ("are you using
 #    scripts/update-linux-headers.sh?", "added, moved or deleted file(s)");
-#  - that patch is what scripts/update-linux-headers.sh makes from the
-#    rig's kernel tree ($OUT/linux): regenerated at the commit before it
-#    and compared;
+#  - the header patches are what scripts/update-linux-headers.sh makes:
+#    the upstream sync from the kernel's base (rig-base of $OUT/linux), the
+#    RFC uapi from the kernel with the series ($OUT/linux); regenerated at
+#    the commit before each and compared;
 #  - tests/qtest/shm-append/shm-append-guest.h is what its Makefile makes
 #    from shm-append-guest.S (the qtest's guest, built from source);
 #  - every patch builds (bisectable): each commit rig-base..HEAD of
@@ -18,8 +19,10 @@
 #  - QEMU's check-qapi-schema passes;
 #  - the docs build with Debian's Sphinx ($OUT/qemu-docs, --enable-docs)
 #    with no warning, and have the new page, the QMP entries and the CPU
-#    flag.
-# Needs make qemu.
+#    flag;
+#  - make qemu-series writes "[RFC PATCH n/N]" mail from the submitter
+#    that git am applies to the base, giving the tree of the series.
+# Needs make qemu and make tree.
 . "$(dirname "$0")/../lib.sh"
 
 QEMU=$OUT/qemu QBUILD=$OUT/qemu-build
@@ -56,24 +59,30 @@ for p in "${PATCHES[@]}"; do
 	fi
 done
 
-# The headers patch is update-linux-headers.sh's output.
-hdr=$(g log --format=%H --grep='^linux-headers: ' rig-base..HEAD | tail -n1)
-if [ -z "$hdr" ]; then
-	fail "the series imports the Linux headers in a 'linux-headers:' patch"
-else
-	git -C "$QEMU" worktree add -q --detach "$tmp/hdr" "$hdr^" 2>/dev/null
-	if out=$(cd "$tmp/hdr" && ./scripts/update-linux-headers.sh "$OUT/linux" . 2>&1); then
-		diff=$(cd "$tmp/hdr" && git add -A && git diff --cached --stat "$hdr" -- linux-headers include/standard-headers)
+# The header patches are update-linux-headers.sh's output: "linux-headers:
+# Update to Linux" from the kernel's base (no series), the next one from the
+# kernel with the series ($OUT/linux).
+hdrs=$(g log --reverse --format=%H --grep='^linux-headers: ' rig-base..HEAD)
+[ "$(wc -w <<<"$hdrs")" = 2 ] ||
+	fail "the series has two header patches, an upstream sync and the RFC uapi (has: $(wc -w <<<"$hdrs"))"
+git -C "$OUT/linux" worktree add -q --detach "$tmp/linux-base" rig-base 2>/dev/null
+for h in $hdrs; do
+	subject=$(g log -1 --format=%s "$h")
+	case $subject in *"Update to Linux"*) src=$tmp/linux-base ;; *) src=$OUT/linux ;; esac
+	git -C "$QEMU" worktree add -q --detach "$tmp/hdr" "$h^" 2>/dev/null
+	if out=$(cd "$tmp/hdr" && ./scripts/update-linux-headers.sh "$src" . 2>&1); then
+		diff=$(cd "$tmp/hdr" && git add -A && git diff --cached --stat "$h" -- linux-headers include/standard-headers)
 		if [ -z "$diff" ]; then
-			pass "$(g log -1 --format=%s "$hdr"): what update-linux-headers.sh makes from $OUT/linux"
+			pass "$subject: what update-linux-headers.sh makes from ${src#"$tmp"/}"
 		else
-			fail "$(g log -1 --format=%s "$hdr"): differs from update-linux-headers.sh's output" "$diff"
+			fail "$subject: differs from update-linux-headers.sh's output (${src#"$tmp"/})" "$diff"
 		fi
 	else
-		fail "update-linux-headers.sh $OUT/linux failed" "$(tail -n 5 <<<"$out")"
+		fail "update-linux-headers.sh ${src#"$tmp"/} failed" "$(tail -n 5 <<<"$out")"
 	fi
 	git -C "$QEMU" worktree remove --force "$tmp/hdr"
-fi
+done
+git -C "$OUT/linux" worktree remove --force "$tmp/linux-base"
 
 # The qtest's guest is built from its source.
 gdir=tests/qtest/shm-append
@@ -155,4 +164,26 @@ if out=$(ninja -C "$docs" html 2>&1); then
 	fi
 else
 	fail "docs: ninja html" "$(tail -n 20 <<<"$out")"
+fi
+
+# The mail: RFC, from the submitter, applies to the base.
+mail=$tmp/mail
+if out=$(TREE=$QEMU SERIES=$TOP/qemu-glue/qemu/series COVER=$TOP/qemu-glue/qemu/cover-letter.txt \
+	DEST=$mail SUBJECT_PREFIX="RFC PATCH" SUBMITTER="Series Check <check@example.org>" \
+	"$TOP/scripts/series/make-series.sh" 2>&1); then
+	n=${#PATCHES[@]}
+	subjects=$(grep -h '^Subject: ' "$mail"/*.patch | grep -c "^Subject: \[RFC PATCH [0-9]*/$n\]" || true)
+	froms=$(grep -h '^From: ' "$mail"/*.patch | sort -u)
+	git -C "$QEMU" worktree add -q --detach "$tmp/am" rig-base 2>/dev/null
+	if [ "$subjects" = $((n + 1)) ] && [ "$froms" = "From: Series Check <check@example.org>" ] &&
+		git -C "$tmp/am" -c user.name=check -c user.email=check@example.org am -q \
+			$(find "$mail" -name '0*.patch' ! -name '0000-cover-letter.patch' | sort) 2>/dev/null &&
+		[ -z "$(git -C "$tmp/am" diff "$head")" ]; then
+		pass "make qemu-series: $n patches and a cover letter, [RFC PATCH m/$n], from the submitter, git am gives the series' tree"
+	else
+		fail "make qemu-series: subjects ($subjects of $((n + 1))), From ($froms) or git am" "$(ls "$mail")"
+	fi
+	git -C "$QEMU" worktree remove --force "$tmp/am"
+else
+	fail "make qemu-series" "$out"
 fi
