@@ -175,9 +175,10 @@ if out=$(TREE=$QEMU SERIES=$TOP/qemu-glue/qemu/series COVER=$TOP/qemu-glue/qemu/
 	subjects=$(grep -h '^Subject: ' "$mail"/*.patch | grep -c "^Subject: \[RFC PATCH [0-9]*/$n\]" || true)
 	froms=$(grep -h '^From: ' "$mail"/*.patch | sort -u)
 	git -C "$QEMU" worktree add -q --detach "$tmp/am" rig-base 2>/dev/null
+	mapfile -t mails < <(find "$mail" -name '0*.patch' ! -name '0000-cover-letter.patch' | sort)
 	if [ "$subjects" = $((n + 1)) ] && [ "$froms" = "From: Series Check <check@example.org>" ] &&
 		git -C "$tmp/am" -c user.name=check -c user.email=check@example.org am -q \
-			$(find "$mail" -name '0*.patch' ! -name '0000-cover-letter.patch' | sort) 2>/dev/null &&
+			"${mails[@]}" 2>/dev/null &&
 		[ -z "$(git -C "$tmp/am" diff "$head")" ]; then
 		pass "make qemu-series: $n patches and a cover letter, [RFC PATCH m/$n], from the submitter, git am gives the series' tree"
 	else
