@@ -305,3 +305,19 @@ git_tree_sync() {
 	g config rig.head "$(g rev-parse HEAD)"
 	log "$dir: $base_id + ${#PATCHES[@]} patch(es)"
 }
+
+# Run one guest-side script, installed as the test NAME in the copy of the
+# selftests INSTALL, alone in one boot of the SVM leg (long timeout), and
+# set GUEST_LOG to its report log. The caller removes "$GUEST_LOG"'s
+# results afterwards (rm -rf "${GUEST_LOG%.log}".*).
+#   guest_run INSTALL NAME
+guest_run() {
+	local install=$1 name=$2 list
+	echo "kvm:$name" >> "$install/kselftest-list.txt"
+	echo "timeout=1800" > "$install/kvm/settings"
+	list=$(mktemp); echo "$name" > "$list"
+	RIG_INSTALL=$install "$TOP/scripts/rig/run-leg.sh" svm "$list" >/dev/null 2>&1 || true
+	GUEST_LOG=$OUT/results/svm-${list##*/}.log
+	rm -f "$list"
+	[ -s "$GUEST_LOG" ] || die "no guest log $GUEST_LOG"
+}

@@ -46,13 +46,8 @@ cat > "$INSTALL/kvm/shm_append_test.sh" <<-EOF
 	echo 0 > \$knob
 EOF
 chmod +x "$INSTALL/kvm/shm_append_test.sh"
-echo "kvm:shm_append_test.sh" >> "$INSTALL/kselftest-list.txt"
-echo "timeout=1800" > "$INSTALL/kvm/settings"
-list=$(mktemp); echo shm_append_test.sh > "$list"
-RIG_INSTALL=$INSTALL "$TOP/scripts/rig/run-leg.sh" svm "$list" >/dev/null 2>&1 || true
-log=$OUT/results/svm-${list##*/}.log
-rm -f "$list"
-[ -s "$log" ] || die "no guest log $log"
+guest_run "$INSTALL" shm_append_test.sh
+log=$GUEST_LOG
 
 # Outcome of case $2 under mutant $1: pass, fail or missing.
 outcome() {
@@ -75,5 +70,5 @@ while IFS=$'\t' read -r n name what; do
 	if [ "$got" = fail ]; then echo "ok - mutant $n ($what): $name fails"
 	else echo "not ok - mutant $n ($what): $name: $got, expected fail"; bad=1; fi
 done < "$EXPECT"
-rm -rf "$OUT/results/svm-${list##*/}".* "$INSTALL"
+rm -rf "${log%.log}".* "$INSTALL"
 exit $bad

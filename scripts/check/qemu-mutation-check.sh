@@ -49,13 +49,8 @@ strip -o "$INSTALL/kvm/qemu/shm-append-test" "$QBUILD/tests/qtest/shm-append-tes
 } > "$INSTALL/kvm/qemu_mutants.sh"
 chmod +x "$INSTALL/kvm/qemu_mutants.sh"
 printf '%s\n' qemu/qemu-system-x86_64 qemu/shm-append-test > "$INSTALL/kvm/qemu_mutants.sh.deps"
-echo "kvm:qemu_mutants.sh" >> "$INSTALL/kselftest-list.txt"
-echo "timeout=1800" > "$INSTALL/kvm/settings"
-list=$(mktemp); echo qemu_mutants.sh > "$list"
-RIG_INSTALL=$INSTALL "$TOP/scripts/rig/run-leg.sh" svm "$list" >/dev/null 2>&1 || true
-log=$OUT/results/svm-${list##*/}.log
-rm -f "$list"
-[ -s "$log" ] || die "no guest log $log"
+guest_run "$INSTALL" qemu_mutants.sh
+log=$GUEST_LOG
 
 bad=0
 cases=$(grep -ao '\[mutant 0\] \(not \)\?ok [0-9]* /x86_64/shm-append/[a-z0-9-]*$' "$log" | sed 's|.*/||')
@@ -75,5 +70,5 @@ while IFS=$'\t' read -r n name what; do
 		echo "not ok - mutant $n ($what): $name did not run"; bad=1
 	fi
 done < "$EXPECT"
-rm -rf "$OUT/results/svm-${list##*/}".* "$INSTALL"
+rm -rf "${log%.log}".* "$INSTALL"
 exit $bad
