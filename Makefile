@@ -34,7 +34,7 @@ $(filter-out $(firstword $(GOALS)),$(GOALS)): ; @:
 else
 TARGETS := all deps source tree kernel qemu selftests run check check-full baseline export \
 	   apply series series-check mutation-check boot static-checks clean clean-tree help \
-	   qemu-series qemu-export qemu-series-check
+	   qemu-series qemu-export qemu-series-check guest guest-export
 .PHONY: $(TARGETS)
 
 all: run
@@ -58,6 +58,9 @@ help:
 	@echo "  make qemu-export  write the commits of out/qemu back as qemu-glue/qemu/"
 	@echo "  make qemu-series-check  QEMU's checkpatch, headers, guest, every patch builds,"
 	@echo "                    check-qapi-schema, docs with Sphinx"
+	@echo "  make guest        the guest series (kernel/guest/) on the host series in out/linux-guest,"
+	@echo "                    the L2 kernel, kvmshm.ko and initramfs of the end-to-end test (out/guest)"
+	@echo "  make guest-export write the commits of out/linux-guest back as kernel/guest/"
 	@echo "  make boot         interactive shell in the built kernel under QEMU"
 	@echo "  make source|tree|kernel|selftests   single steps"
 	@echo "  make clean        remove out/ (caches in CACHE_DIR stay)"
@@ -80,7 +83,10 @@ kernel: tree
 qemu: deps
 	@$(S)/rig/build-qemu.sh
 
-selftests: kernel qemu
+guest: tree qemu
+	@$(S)/rig/build-guest.sh
+
+selftests: kernel qemu guest
 	@$(S)/rig/build-selftests.sh $(OUT)/linux $(OUT)/build $(OUT)/kselftest
 
 # Legs: svm (QEMU TCG) and vmx (Bochs); LEGS=svm runs one.
@@ -119,6 +125,10 @@ qemu-series: qemu
 
 qemu-export:
 	@$(QEMU_SERIES) AREA=qemu-glue/qemu $(S)/series/export-series.sh
+
+guest-export:
+	@TREE=$(OUT)/linux-guest BASE=$$(git -C $(OUT)/linux rev-parse HEAD) SERIES=$(TOP)/kernel/guest/series \
+	  AREA=kernel/guest STATE=rig.guest $(S)/series/export-series.sh
 
 qemu-series-check: tree qemu
 	@$(S)/check/run-tests.sh qemu-series $(S)/series/qemu-series-check.sh

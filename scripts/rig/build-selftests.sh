@@ -47,5 +47,16 @@ if grep -q KVM_CAP_SHM_APPEND "$BUILD/usr/include/linux/kvm.h"; then
 	cp "$TOP/scripts/rig/guest/qemu_shm_append" "$INSTALL/kvm/"
 	printf '%s\n' qemu/qemu-system-x86_64 qemu/shm-append-test > "$INSTALL/kvm/qemu_shm_append.deps"
 	echo "kvm:qemu_shm_append" >> "$INSTALL/kselftest-list.txt"
+	# The end-to-end test of the guest series: an L2 Linux under QEMU in L1
+	# (make guest: scripts/rig/build-guest.sh).
+	g=$OUT/guest
+	[ -s "$g/l2.cpio" ] && [ -x "$g/qemu-system-x86_64-e2e" ] || die "no L2 in $g: run 'make guest' first"
+	mkdir -p "$INSTALL/kvm/e2e"
+	cp "$g/bzImage" "$g/l2.cpio" "$g/bios-256k.bin" "$g/linuxboot_dma.bin" "$g/kvmvapic.bin" "$INSTALL/kvm/e2e/"
+	cp "$g/qemu-system-x86_64-e2e" "$INSTALL/kvm/qemu/"
+	cp "$TOP/scripts/rig/guest/guest_e2e" "$INSTALL/kvm/"
+	printf '%s\n' qemu/qemu-system-x86_64-e2e e2e/bzImage e2e/l2.cpio e2e/bios-256k.bin \
+		e2e/linuxboot_dma.bin e2e/kvmvapic.bin > "$INSTALL/kvm/guest_e2e.deps"
+	echo "kvm:guest_e2e" >> "$INSTALL/kselftest-list.txt"
 fi
 log "built $(grep -c '^kvm:' "$INSTALL/kselftest-list.txt") KVM selftests in $((SECONDS - start)) s"

@@ -5,11 +5,13 @@
 # kernel/series. The development loop: edit and commit in out/linux (git
 # commit --amend, rebase -i, ...), `make export`, review `git diff` here.
 # The QEMU series: TREE=$OUT/qemu SERIES=qemu-glue/qemu/series AREA=qemu-glue/qemu
-# (`make qemu-export`), every patch in AREA.
+# (`make qemu-export`), every patch in AREA. The guest series (`make
+# guest-export`): TREE=$OUT/linux-guest BASE=<host HEAD> SERIES=kernel/guest/series
+# AREA=kernel/guest STATE=rig.guest (its keys in git's config).
 . "$(dirname "$0")/../lib.sh"
 
 LINUX=${TREE:-$OUT/linux}
-[ -d "$LINUX/.git" ] || die "no $LINUX: run 'make tree' (or 'make qemu') first"
+[ -e "$LINUX/.git" ] || die "no $LINUX: run 'make tree' (or 'make qemu') first"
 g() { git -C "$LINUX" "$@"; }
 [ -z "$(g status --porcelain)" ] || die "$LINUX has uncommitted changes: commit them first"
 load_series
@@ -17,7 +19,7 @@ series=${SERIES:-$TOP/kernel/series}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-g format-patch -q --zero-commit --no-signature -o "$tmp" rig-base..HEAD || die "git format-patch failed"
+g format-patch -q --zero-commit --no-signature -o "$tmp" "${BASE:-rig-base}..HEAD" || die "git format-patch failed"
 
 # Area of a commit: the one folder all its files belong to, else kernel/.
 area() {
@@ -55,7 +57,7 @@ mv "$series.new" "$series"
 
 # out/linux now matches the series: tell prepare-tree so.
 load_series
-g config rig.series "$(series_id)"
-g config rig.head "$(g rev-parse HEAD)"
+g config "${STATE:-rig.}series" "$(series_id)"
+g config "${STATE:-rig.}head" "$(g rev-parse HEAD)"
 log "exported ${#new[@]} patch(es) to ${series#$TOP/}:"
 printf '    %s\n' "${new[@]}" >&2
