@@ -34,7 +34,7 @@ $(filter-out $(firstword $(GOALS)),$(GOALS)): ; @:
 else
 TARGETS := all deps source tree kernel qemu selftests run check check-full baseline export \
 	   apply series series-check mutation-check boot static-checks clean clean-tree help \
-	   qemu-series qemu-export qemu-series-check guest guest-export
+	   qemu-series qemu-export qemu-series-check guest guest-export guest-series guest-series-check l2-boots
 .PHONY: $(TARGETS)
 
 all: run
@@ -61,6 +61,11 @@ help:
 	@echo "  make guest        the guest series (kernel/guest/) on the host series in out/linux-guest,"
 	@echo "                    the L2 kernel, kvmshm.ko and initramfs of the end-to-end test (out/guest)"
 	@echo "  make guest-export write the commits of out/linux-guest back as kernel/guest/"
+	@echo "  make guest-series the guest series as mail in out/guest-series/ (like make series)"
+	@echo "  make guest-series-check  the guest series: checkpatch --strict, every patch builds with"
+	@echo "                    W=1 C=2 (CoCo guests on and off), uapi header test, kselftest, htmldocs"
+	@echo "  make l2-boots [N=20]  boot the e2e test's L2 Linux N times in a row inside L1, each"
+	@echo "                    leg; prints every boot's time and their distribution"
 	@echo "  make boot         interactive shell in the built kernel under QEMU"
 	@echo "  make source|tree|kernel|selftests   single steps"
 	@echo "  make clean        remove out/ (caches in CACHE_DIR stay)"
@@ -126,18 +131,29 @@ qemu-series: qemu
 qemu-export:
 	@$(QEMU_SERIES) AREA=qemu-glue/qemu $(S)/series/export-series.sh
 
+GUEST_SERIES = TREE=$(OUT)/linux-guest BASE=$$(git -C $(OUT)/linux rev-parse HEAD) \
+	SERIES=$(TOP)/kernel/guest/series STATE=rig.guest
 guest-export:
-	@TREE=$(OUT)/linux-guest BASE=$$(git -C $(OUT)/linux rev-parse HEAD) SERIES=$(TOP)/kernel/guest/series \
-	  AREA=kernel/guest STATE=rig.guest $(S)/series/export-series.sh
+	@$(GUEST_SERIES) AREA=kernel/guest $(S)/series/export-series.sh
+
+guest-series: guest
+	@$(GUEST_SERIES) COVER=$(TOP)/kernel/guest/cover-letter.txt DEST=$(OUT)/guest-series \
+	  $(S)/series/make-series.sh
 
 qemu-series-check: tree qemu
 	@$(S)/check/run-tests.sh qemu-series $(S)/series/qemu-series-check.sh
+
+guest-series-check: guest
+	@$(S)/check/run-tests.sh guest-series $(S)/series/guest-series-check.sh
 
 series-check: tree
 	@$(S)/check/run-tests.sh series $(S)/series/series-check.sh
 
 mutation-check: selftests
 	@$(S)/check/run-tests.sh mutation $(S)/check/mutation-check.sh $(S)/check/qemu-mutation-check.sh
+
+l2-boots: selftests
+	@$(S)/rig/l2-boots.sh $(N)
 
 boot: selftests
 	@$(S)/rig/boot.sh

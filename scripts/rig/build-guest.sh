@@ -2,7 +2,7 @@
 # Build what the end-to-end test (scripts/rig/guest/guest_e2e) boots as L2,
 # into $OUT/guest/:
 #  - bzImage and kvmshm.ko: the guest series ($OUT/linux-guest, made by
-#    prepare-guest-tree.sh) with kernel/config/guest.config;
+#    prepare-guest-tree.sh) with kernel/config/guest{,-kvmshm,-coco}.config;
 #  - l2.cpio: busybox, scripts/rig/guest/l2-init as /init, kvmshm.ko, the
 #    driver's kselftest and qemu-glue/guest-tool/kvmshm-tool, all static;
 #  - qemu-system-x86_64-e2e: the rig's QEMU with tests/e2e/qemu-bad-answer.patch
@@ -21,12 +21,13 @@ fi
 SRC=$OUT/linux-guest BUILD=$OUT/build-guest G=$OUT/guest
 mkdir -p "$G"
 "$TOP/scripts/rig/build-kernel.sh" --base allnoconfig --no-selftests-config "$SRC" "$BUILD" \
-	"$TOP/kernel/config/guest.config" -- bzImage modules
+	"$TOP/kernel/config/guest.config" "$TOP/kernel/config/guest-kvmshm.config" \
+	"$TOP/kernel/config/guest-coco.config" -- bzImage modules
 make -s -C "$SRC" O="$BUILD" headers_install >/dev/null || die "make headers_install failed"
 
 export CCACHE_DIR=$CACHE_DIR/ccache CCACHE_BASEDIR=$TOP CCACHE_COMPILERCHECK=content CCACHE_NOHASHDIR=1
-rm -rf "$G/kselftest"
-make -s -C "$SRC/tools/testing/selftests" O="$BUILD" TARGETS=kvmshm CC="ccache gcc" \
+rm -rf "$G/kselftest" "$BUILD/kselftest/kvmshm"	# static: relinked each time (cheap)
+make -s -C "$SRC/tools/testing/selftests" O="$BUILD" TARGETS=kvmshm CC="ccache gcc" LDFLAGS=-static \
 	TMPOUT="$BUILD/kselftest/.tmp/" KSFT_INSTALL_PATH="$G/kselftest" install \
 	>"$BUILD/.kvmshm-selftest.log" 2>&1 || { tail -n 20 "$BUILD/.kvmshm-selftest.log" >&2; die "the kvmshm kselftest does not build"; }
 ccache gcc -O2 -Wall -Wextra -Werror -static -I"$BUILD/usr/include" \

@@ -58,5 +58,9 @@ if grep -q KVM_CAP_SHM_APPEND "$BUILD/usr/include/linux/kvm.h"; then
 	printf '%s\n' qemu/qemu-system-x86_64-e2e e2e/bzImage e2e/l2.cpio e2e/bios-256k.bin \
 		e2e/linuxboot_dma.bin e2e/kvmvapic.bin > "$INSTALL/kvm/guest_e2e.deps"
 	echo "kvm:guest_e2e" >> "$INSTALL/kselftest-list.txt"
+	cp "$TOP/scripts/rig/guest/l2_boots" "$INSTALL/kvm/"
+	printf '%s\n' qemu/qemu-system-x86_64 e2e/bzImage e2e/l2.cpio e2e/bios-256k.bin \
+		e2e/linuxboot_dma.bin e2e/kvmvapic.bin > "$INSTALL/kvm/l2_boots.deps"
+	echo "kvm:l2_boots" >> "$INSTALL/kselftest-list.txt"
 fi
 log "built $(grep -c '^kvm:' "$INSTALL/kselftest-list.txt") KVM selftests in $((SECONDS - start)) s"

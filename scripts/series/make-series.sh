@@ -28,12 +28,14 @@ fi
 
 # The QEMU series: TREE=$OUT/qemu SERIES=qemu-glue/qemu/series
 # COVER=qemu-glue/qemu/cover-letter.txt DEST=$OUT/qemu-series (make qemu-series).
+# The guest series: TREE=$OUT/linux-guest BASE=<host HEAD> STATE=rig.guest
+# SERIES=kernel/guest/series COVER=kernel/guest/cover-letter.txt (make guest-series).
 LINUX=${TREE:-$OUT/linux} DEST=${DEST:-$OUT/series}
-[ -d "$LINUX/.git" ] || die "no $LINUX: run 'make tree' (or 'make qemu') first"
+[ -e "$LINUX/.git" ] || die "no $LINUX: run 'make tree' (or 'make qemu') first"
 g() { git -C "$LINUX" "$@"; }
-[ "$(g rev-parse HEAD)" = "$(g config rig.head)" ] && [ -z "$(g status --porcelain)" ] ||
+[ "$(g rev-parse HEAD)" = "$(g config "${STATE:-rig.}head")" ] && [ -z "$(g status --porcelain)" ] ||
 	die "$LINUX has edits or commits that are not in the series; 'make export' them first"
-n=$(g rev-list --count rig-base..HEAD)
+n=$(g rev-list --count "${BASE:-rig-base}..HEAD")
 # Written in a scratch folder, moved to $DEST only when complete.
 rm -rf "$DEST" "$DEST.part"; mkdir -p "$DEST.part"
 trap 'rm -rf "$DEST.part"' EXIT
@@ -51,7 +53,7 @@ version=$(sed -n 's/^# version: *\([0-9]*\)$/\1/p' "${SERIES:-$TOP/kernel/series
 reroll=()
 [ "${version:-1}" -gt 1 ] && reroll=(--reroll-count="$version")
 g format-patch -q --cover-letter --cover-from-description=subject "${reroll[@]}" \
-	--subject-prefix="${SUBJECT_PREFIX:-PATCH}" -o "$DEST.part" rig-base..HEAD ||
+	--subject-prefix="${SUBJECT_PREFIX:-PATCH}" -o "$DEST.part" "${BASE:-rig-base}..HEAD" ||
 	die "git format-patch failed"
 python3 - "$id" "$DEST.part"/*.patch <<-'PY' || die "cannot set the submitter on the patches"
 	import re, sys
