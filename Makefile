@@ -61,7 +61,7 @@ help:
 	@echo "  make guest        the guest series (kernel/guest/) on the host series in out/linux-guest,"
 	@echo "                    the L2 kernel, kvmshm.ko and initramfs of the end-to-end test (out/guest)"
 	@echo "  make guest-export write the commits of out/linux-guest back as kernel/guest/"
-	@echo "  make guest-series the guest series as mail in out/guest-series/ (like make series)"
+	@echo "  make guest-series the guest series as RFC mail in out/guest-series/ (like make series)"
 	@echo "  make guest-series-check  the guest series: checkpatch --strict, every patch builds with"
 	@echo "                    W=1 C=2 (CoCo guests on and off), uapi header test, kselftest, htmldocs"
 	@echo "  make l2-boots [N=20]  boot the e2e test's L2 Linux N times in a row inside L1, each"
@@ -138,7 +138,7 @@ guest-export:
 
 guest-series: guest
 	@$(GUEST_SERIES) COVER=$(TOP)/kernel/guest/cover-letter.txt DEST=$(OUT)/guest-series \
-	  $(S)/series/make-series.sh
+	  SUBJECT_PREFIX="RFC PATCH" $(S)/series/make-series.sh
 
 qemu-series-check: tree qemu
 	@$(S)/check/run-tests.sh qemu-series $(S)/series/qemu-series-check.sh

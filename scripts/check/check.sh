@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check: the repo's own checks, then everything `make` does (tree,
-# kernel, QEMU, selftests, boot + default set, which holds the QEMU series'
-# qtest), the QEMU series' checks, the rig's checks against a real
+# kernel, QEMU, the guest series' L2, selftests, boot + default set, which
+# holds the QEMU series' qtest and the guest series' end-to-end test), the
+# QEMU and guest series' checks, the rig's checks against a real
 # guest (tests/rig-guest.sh), then one summary line:
 # "N passed, N failed, N skipped". Exit status 1 on any failure.
 . "$(dirname "$0")/../lib.sh"
@@ -43,6 +44,8 @@ step tree "$TOP/scripts/rig/prepare-tree.sh" &&
 step kernel "$TOP/scripts/rig/build-kernel.sh" --rig "$OUT/linux" "$OUT/build" &&
 step qemu "$TOP/scripts/rig/build-qemu.sh" &&
 { timed qemu-series "$TOP/scripts/check/run-tests.sh" qemu-series "$TOP/scripts/series/qemu-series-check.sh" || true; } &&
+step guest "$TOP/scripts/rig/build-guest.sh" &&
+{ timed guest-series "$TOP/scripts/check/run-tests.sh" guest-series "$TOP/scripts/series/guest-series-check.sh" || true; } &&
 step selftests "$TOP/scripts/rig/build-selftests.sh" "$OUT/linux" "$OUT/build" "$OUT/kselftest" &&
 { timed "legs (svm and vmx at once)" legs || true; } &&
 { timed rig "$TOP/scripts/check/run-tests.sh" rig "$TOP/tests/rig-guest.sh" || true; }
@@ -50,7 +53,7 @@ step selftests "$TOP/scripts/rig/build-selftests.sh" "$OUT/linux" "$OUT/build" "
 np=0 nf=0 ns=0
 echo "=== summary ($((SECONDS - start)) s) ==="
 (IFS=,; echo "times: ${times[*]}" | sed 's/,/, /g')
-for c in static series qemu-series svm-check vmx-check rig; do
+for c in static series qemu-series guest-series svm-check vmx-check rig; do
 	if [ -f "$RES/$c.counts" ]; then
 		read -r p f s _ < "$RES/$c.counts"
 		echo "${c%-check}: $p passed, $f failed, $s skipped"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Make $OUT/linux-guest: a git worktree of $OUT/linux at the host series'
-# last commit (the guest series builds on its uapi) with the guest series
+# Make $OUT/linux-guest: a git worktree of $OUT/linux (branch rig-guest) at
+# the host series' last commit (the guest series builds on its uapi) with the guest series
 # (kernel/guest/series) applied on top, one commit per patch (git am).
 # Reused while the host tree's HEAD and the guest series are unchanged;
 # otherwise moved to the new host HEAD and the series re-applied. Its state
@@ -28,17 +28,17 @@ if [ -e "$G/.git" ] && g rev-parse --git-dir >/dev/null 2>&1; then
 		die "$G has edits or commits that are not in kernel/guest/series; 'make guest-export' them first, or remove $G to drop them"
 	fi
 	log "host tree or guest series changed: moving $G to the host series' HEAD"
-	g checkout -q --detach "$host" || die "cannot check out $host in $G"
+	g checkout -q -B rig-guest "$host" || die "cannot check out $host in $G"
 else
 	log "making $G (a worktree of $LINUX at the host series' HEAD)"
 	rm -rf "$G"
 	git -C "$LINUX" worktree prune
-	git -C "$LINUX" worktree add -q --detach "$G" "$host" || die "cannot add the worktree $G"
+	git -C "$LINUX" worktree add -q -B rig-guest "$G" "$host" || die "cannot add the worktree $G"
 fi
 for p in "${PATCHES[@]}"; do
 	if ! err=$(g am -q --whitespace=error-all "$p" 2>&1); then
 		g am --abort >/dev/null 2>&1 || true
-		g checkout -q --detach "$host"
+		g checkout -q -B rig-guest "$host"
 		printf '%s\n' "$err" | sed 's/^/    /' >&2
 		die "guest patch ${p#"$TOP"/} does not apply on the host series; $G was reset to it"
 	fi

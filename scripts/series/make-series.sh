@@ -55,11 +55,11 @@ reroll=()
 g format-patch -q --cover-letter --cover-from-description=subject "${reroll[@]}" \
 	--subject-prefix="${SUBJECT_PREFIX:-PATCH}" -o "$DEST.part" "${BASE:-rig-base}..HEAD" ||
 	die "git format-patch failed"
-python3 - "$id" "$DEST.part"/*.patch <<-'PY' || die "cannot set the submitter on the patches"
+python3 - "$id" "$PLACEHOLDER" "$DEST.part"/*.patch <<-'PY' || die "cannot set the submitter on the patches"
 	import re, sys
 	from email.header import Header, decode_header, make_header
 	from email.utils import parseaddr
-	ident, files = sys.argv[1], sys.argv[2:]
+	ident, placeholder, files = sys.argv[1], sys.argv[2], sys.argv[3:]
 	name, addr = ident[:ident.rindex(' <')], ident[ident.rindex(' <') + 2:-1]
 	ascii_only = ident.isascii()
 	# RFC 5322 specials in a name need quotes ("Lovelace, Ada").
@@ -108,6 +108,8 @@ python3 - "$id" "$DEST.part"/*.patch <<-'PY' || die "cannot set the submitter on
 	            body.append('')			# a trailer block of its own
 	        body.append(sob)
 	    lines[end:sep] = body
+	    # A MAINTAINERS entry the series adds names the submitter too.
+	    lines = [l.replace('+M:\t' + placeholder, '+M:\t' + ident) for l in lines]
 	    open(path, 'w', encoding='utf-8').write('\n'.join(lines))
 	PY
 mv "$DEST.part" "$DEST"
