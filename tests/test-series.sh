@@ -153,6 +153,56 @@ head=$(git -C "$T/outx/linux" rev-parse HEAD)
 out=$(ex "$TOP/scripts/rig/prepare-tree.sh" 2>&1)
 [ -z "$out" ] && [ "$(git -C "$T/outx/linux" rev-parse HEAD)" = "$head" ] &&
 	pass "export: out/linux is up to date afterwards" || fail "export: tree rebuilt after export" "$out"
+# The guest series' tree: a worktree of out/linux (branch rig-guest) at the
+# host series' HEAD, with kernel/guest/series on top; its commits go back
+# with the guest export; a change of the host series moves it.
+mkdir -p "$T/repo/kernel/guest"
+printf '# guest fixture series\n' > "$T/repo/kernel/guest/series"
+gt=$T/outx/linux-guest
+expect_ok "guest tree: made from out/linux" ex "$TOP/scripts/rig/prepare-guest-tree.sh"
+if [ "$(git -C "$gt" rev-parse HEAD)" = "$(git -C "$T/outx/linux" rev-parse HEAD)" ] &&
+   [ "$(git -C "$gt" symbolic-ref --short HEAD)" = rig-guest ]; then
+	pass "guest tree: branch rig-guest at the host series' HEAD"
+else
+	fail "guest tree: not on rig-guest at the host HEAD" "$(git -C "$gt" log --oneline -3 2>&1)"
+fi
+mkdir -p "$gt/drivers/virt"
+echo "int kvmshm;" > "$gt/drivers/virt/kvmshm.c"
+git -C "$gt" add -A
+git -C "$gt" -c user.name=t -c user.email=t@t commit -qm "virt: kvmshm: Add a fixture"
+expect_fail "guest tree: refuses to drop commits made in it" "not in kernel/guest/series" \
+	ex bash -c "echo '# changed' >> '$T/repo/kernel/guest/series' && '$TOP/scripts/rig/prepare-guest-tree.sh'"
+gex() { ex env TREE="$gt" BASE="$(git -C "$T/outx/linux" rev-parse HEAD)" SERIES="$T/repo/kernel/guest/series" \
+	STATE=rig.guest "$@"; }
+expect_ok "guest export: writes the guest series back" gex AREA=kernel/guest "$TOP/scripts/series/export-series.sh"
+if [ "$(grep -v '^#' "$T/repo/kernel/guest/series")" = kernel/guest/0001-virt-kvmshm-Add-a-fixture.patch ] &&
+   [ -s "$T/repo/kernel/guest/0001-virt-kvmshm-Add-a-fixture.patch" ]; then
+	pass "guest export: the commit is kernel/guest/0001-*.patch"
+else
+	fail "guest export: series" "$(cat "$T/repo/kernel/guest/series")"
+fi
+[ "$(git -C "$T/outx/linux" config rig.series)" != "$(git -C "$T/outx/linux" config rig.guestseries)" ] &&
+	[ -n "$(git -C "$T/outx/linux" config rig.guestseries)" ] &&
+	pass "guest export: keeps its own state (rig.guest*), not the host tree's" ||
+	fail "guest export: state keys" "$(git -C "$T/outx/linux" config --get-regexp '^rig\.')"
+ghead=$(git -C "$gt" rev-parse HEAD)
+out=$(ex "$TOP/scripts/rig/prepare-guest-tree.sh" 2>&1)
+[ -z "$out" ] && [ "$(git -C "$gt" rev-parse HEAD)" = "$ghead" ] &&
+	pass "guest tree: up to date after the export" || fail "guest tree: rebuilt after export" "$out"
+# The host series changes: the guest tree follows it, the guest patch on top.
+cp "$T/repo/kernel/0001-KVM-x86-Initialize-b.patch" "$T/repo/kernel/only.patch"
+printf '# one patch\nkernel/only.patch\n' > "$T/repo/kernel/series"
+expect_ok "guest tree: host series changed, host tree remade" ex "$TOP/scripts/rig/prepare-tree.sh"
+expect_ok "guest tree: follows the host tree" ex "$TOP/scripts/rig/prepare-guest-tree.sh"
+if [ "$(git -C "$gt" rev-parse HEAD~1)" = "$(git -C "$T/outx/linux" rev-parse HEAD)" ] &&
+   [ "$(git -C "$gt" log -1 --format=%s)" = "virt: kvmshm: Add a fixture" ]; then
+	pass "guest tree: the guest patch on the new host HEAD"
+else
+	fail "guest tree: after the host change" "$(git -C "$gt" log --oneline -3 2>&1)"
+fi
+expect_fail "l2-boots: a bad number of boots is a clear error" "must be a positive integer" \
+	"$TOP/scripts/rig/l2-boots.sh" 0x
+
 # series-check's warning comparison (scripts/series/new-warnings.py): line
 # numbers do not matter, one more of a message in a file does, and so does
 # a Sphinx warning; the base's own warnings are not new.
