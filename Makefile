@@ -34,7 +34,7 @@ $(filter-out $(firstword $(GOALS)),$(GOALS)): ; @:
 else
 TARGETS := all deps source tree kernel qemu selftests run check check-full baseline export \
 	   apply series series-check mutation-check boot static-checks clean clean-tree help \
-	   qemu-series qemu-export qemu-series-check guest guest-export guest-series guest-series-check l2-boots
+	   qemu-series qemu-export qemu-series-check guest guest-export guest-series guest-series-check l2-boots bench
 .PHONY: $(TARGETS)
 
 all: run
@@ -66,6 +66,7 @@ help:
 	@echo "                    W=1 C=2 (CoCo guests on and off), uapi header test, kselftest, htmldocs"
 	@echo "  make l2-boots [N=20]  boot the e2e test's L2 Linux N times in a row inside L1, each"
 	@echo "                    leg; prints every boot's time and their distribution"
+	@echo "  make bench [ITERS=2000 ROUNDS=5]  round trips of the exits (issue 13, work in progress)"
 	@echo "  make boot         interactive shell in the built kernel under QEMU"
 	@echo "  make source|tree|kernel|selftests   single steps"
 	@echo "  make clean        remove out/ (caches in CACHE_DIR stay)"
@@ -151,6 +152,9 @@ series-check: tree
 
 mutation-check: selftests
 	@$(S)/check/run-tests.sh mutation $(S)/check/mutation-check.sh $(S)/check/qemu-mutation-check.sh
+
+bench: selftests
+	@$(S)/bench/bench.sh $(ITERS) $(ROUNDS)
 
 l2-boots: selftests
 	@$(S)/rig/l2-boots.sh $(N)
