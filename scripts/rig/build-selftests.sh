@@ -51,16 +51,15 @@ if grep -q KVM_CAP_SHM_APPEND "$BUILD/usr/include/linux/kvm.h"; then
 	# (make guest: scripts/rig/build-guest.sh).
 	g=$OUT/guest
 	[ -s "$g/l2.cpio" ] && [ -x "$g/qemu-system-x86_64-e2e" ] || die "no L2 in $g: run 'make guest' first"
+	l2=(bzImage l2.cpio bios-256k.bin linuxboot_dma.bin kvmvapic.bin)
 	mkdir -p "$INSTALL/kvm/e2e"
-	cp "$g/bzImage" "$g/l2.cpio" "$g/bios-256k.bin" "$g/linuxboot_dma.bin" "$g/kvmvapic.bin" "$INSTALL/kvm/e2e/"
+	for f in "${l2[@]}"; do cp "$g/$f" "$INSTALL/kvm/e2e/"; done
 	cp "$g/qemu-system-x86_64-e2e" "$INSTALL/kvm/qemu/"
-	cp "$TOP/scripts/rig/guest/guest_e2e" "$INSTALL/kvm/"
-	printf '%s\n' qemu/qemu-system-x86_64-e2e e2e/bzImage e2e/l2.cpio e2e/bios-256k.bin \
-		e2e/linuxboot_dma.bin e2e/kvmvapic.bin > "$INSTALL/kvm/guest_e2e.deps"
-	echo "kvm:guest_e2e" >> "$INSTALL/kselftest-list.txt"
-	cp "$TOP/scripts/rig/guest/l2_boots" "$INSTALL/kvm/"
-	printf '%s\n' qemu/qemu-system-x86_64 e2e/bzImage e2e/l2.cpio e2e/bios-256k.bin \
-		e2e/linuxboot_dma.bin e2e/kvmvapic.bin > "$INSTALL/kvm/l2_boots.deps"
-	echo "kvm:l2_boots" >> "$INSTALL/kselftest-list.txt"
+	# guest_e2e runs the hooked QEMU, l2_boots the plain one; both boot the L2.
+	for t in guest_e2e:qemu-system-x86_64-e2e l2_boots:qemu-system-x86_64; do
+		cp "$TOP/scripts/rig/guest/${t%%:*}" "$INSTALL/kvm/"
+		printf '%s\n' "qemu/${t#*:}" "${l2[@]/#/e2e/}" > "$INSTALL/kvm/${t%%:*}.deps"
+		echo "kvm:${t%%:*}" >> "$INSTALL/kselftest-list.txt"
+	done
 fi
 log "built $(grep -c '^kvm:' "$INSTALL/kselftest-list.txt") KVM selftests in $((SECONDS - start)) s"
