@@ -34,7 +34,7 @@ $(filter-out $(firstword $(GOALS)),$(GOALS)): ; @:
 else
 TARGETS := all deps source tree kernel qemu selftests run check check-full baseline export \
 	   apply series series-check mutation-check boot static-checks clean clean-tree help \
-	   qemu-series qemu-export qemu-series-check guest guest-export guest-series guest-series-check l2-boots bench
+	   qemu-series qemu-export qemu-series-check guest guest-export guest-series guest-series-check l2-boots bench fuzz check-debug coverage
 .PHONY: $(TARGETS)
 
 all: run
@@ -66,7 +66,13 @@ help:
 	@echo "                    W=1 C=2 (CoCo guests on and off), uapi header test, kselftest, htmldocs"
 	@echo "  make l2-boots [N=20]  boot the e2e test's L2 Linux N times in a row inside L1, each"
 	@echo "                    leg; prints every boot's time and their distribution"
-	@echo "  make bench [ITERS=2000 ROUNDS=5]  round trips of the exits (issue 13, work in progress)"
+	@echo "  make bench [ITERS=2000 ROUNDS=5]  round trips of the exits, appends as regions"
+	@echo "                    accumulate, 4 KiB vs 1 GiB, 1/2/4 vCPUs; out/bench/LEG.tsv, append.png"
+	@echo "  make fuzz [N=1000000 SEED=n]  model-checked fuzz of requests and answers, each leg"
+	@echo "  make check-debug  a KASAN/lockdep/kmemleak/UBSAN kernel (out/build-debug) runs the"
+	@echo "                    series' tests, the fuzz and a teardown test, each leg; fails on a splat"
+	@echo "  make coverage     arch/x86/kvm with GCOV (out/build-gcov): which lines the series"
+	@echo "                    adds were run by its tests, each leg; out/coverage/"
 	@echo "  make boot         interactive shell in the built kernel under QEMU"
 	@echo "  make source|tree|kernel|selftests   single steps"
 	@echo "  make clean        remove out/ (caches in CACHE_DIR stay)"
@@ -154,7 +160,17 @@ mutation-check: selftests
 	@$(S)/check/run-tests.sh mutation $(S)/check/mutation-check.sh $(S)/check/qemu-mutation-check.sh
 
 bench: selftests
-	@$(S)/bench/bench.sh $(ITERS) $(ROUNDS)
+	@$(S)/evidence/bench.sh $(ITERS) $(ROUNDS)
+
+# Issue 13's evidence: long fuzz, debug kernel, coverage (not in make check).
+fuzz: selftests
+	@$(S)/evidence/fuzz.sh $(N) $(SEED)
+
+check-debug: selftests
+	@$(S)/check/run-tests.sh check-debug $(S)/evidence/check-debug.sh
+
+coverage: selftests
+	@$(S)/evidence/coverage.sh
 
 l2-boots: selftests
 	@$(S)/rig/l2-boots.sh $(N)

@@ -66,10 +66,16 @@ if [ ! -f "$BUILD/.config" ] || [ "$(cat "$BUILD/.rig-config-stamp" 2>/dev/null)
 	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" "${all_frags[@]}" \
 		>"$BUILD/.merge_config.log" 2>&1 || { cat "$BUILD/.merge_config.log" >&2; die "merge_config.sh failed"; }
 	kmake olddefconfig >/dev/null
-	# Every symbol asked for must have survived.
-	bad=0
-	for f in "${checked[@]}"; do
+	# Every symbol asked for must have survived: as the last fragment
+	# that names it asks (debug.config overrides rig.config's KVM_WERROR).
+	bad=0 seen=" "
+	for ((i = ${#checked[@]} - 1; i >= 0; i--)); do
+		f=${checked[i]}
 		while IFS= read -r l; do
+			if [[ $l =~ ^(# )?(CONFIG_[A-Za-z0-9_]+)[=\ ] ]]; then
+				[[ $seen == *" ${BASH_REMATCH[2]} "* ]] && continue
+				seen+="${BASH_REMATCH[2]} "
+			fi
 			if [[ $l =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
 				grep -qxF "$l" "$BUILD/.config" || {
 					got=$(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$BUILD/.config" || echo "absent")

@@ -36,6 +36,12 @@ if grep -q KVM_CAP_SHM_APPEND "$BUILD/usr/include/linux/kvm.h"; then
 	ccache gcc -O2 -Wall -Wextra -Werror -static -I"$BUILD/usr/include" \
 		"$TOP/qemu-glue/shm-vmm/shm_vmm.c" -o "$INSTALL/kvm/shm_vmm" || die "qemu-glue/shm-vmm build failed"
 	echo "kvm:shm_vmm" >> "$INSTALL/kselftest-list.txt"
+	# Issue 13's tests, against the KVM selftests' library: the model-checked
+	# fuzz, the tracepoints, a VMM that goes away with a request pending.
+	for t in shm_append_fuzz shm_append_trace shm_append_teardown; do
+		"$TOP/scripts/rig/build-libkvm-prog.sh" "$TOP/selftests/evidence/$t.c" "$INSTALL/kvm/$t"
+		echo "kvm:$t" >> "$INSTALL/kselftest-list.txt"
+	done
 	# QEMU's qtest of the QEMU series, with the rig's static QEMU (make qemu),
 	# and the files it needs beside it in the initramfs (.deps).
 	q=$OUT/qemu-build

@@ -4,7 +4,8 @@
 # usr/gen_init_cpio.
 #   mkinitramfs.sh BUILD INSTALL_DIR TESTLIST OUTPUT.cpio
 # TESTLIST: one test a line as named in kselftest-list.txt after "kvm:"
-# (e.g. x86/cpuid_test). Per-test arguments come from selftests/test-args.txt.
+# (e.g. x86/cpuid_test). Per-test arguments come from selftests/test-args.txt
+# (or the file RIG_TEST_ARGS names: make fuzz).
 . "$(dirname "$0")/../lib.sh"
 
 [ $# = 4 ] || die "usage: $0 BUILD INSTALL_DIR TESTLIST OUTPUT.cpio"
@@ -43,7 +44,7 @@ while read -r t _; do
 		done < "$INSTALL/kvm/$t.deps"
 	fi
 	echo "kvm:$t" >> "$STAGE/kselftest-list.txt"
-	args=$(awk -v t="$t" '$1 == t {$1 = ""; sub(/^ /, ""); print; exit}' "$TOP/selftests/test-args.txt")
+	args=$(awk -v t="$t" '$1 == t {$1 = ""; sub(/^ /, ""); print; exit}' "${RIG_TEST_ARGS:-$TOP/selftests/test-args.txt}")
 	if [ -n "$args" ]; then
 		var=$(basename "$t" | tr -c '[:alnum:]_\n' '_' | tr '[:lower:]' '[:upper:]')
 		printf "export KSELFTEST_%s_ARGS='%s'\n" "$var" "$args" >> "$STAGE/rig/env.sh"

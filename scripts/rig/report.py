@@ -10,8 +10,8 @@
 tests, never the kernel); --console the kernel console (ttyS0). Reads the
 "RIG:" markers and the KTAP lines that run_kselftest.sh printed from the
 report channel, times each test from the host timestamps, and checks the
-kernel's own lines on the console: a WARN, BUG, oops, panic, KASAN/UBSAN
-report or RCU stall anywhere fails the run, and so does a console that
+kernel's own lines on the console: a WARN, BUG, oops, panic, KASAN/UBSAN,
+lockdep or kmemleak report or RCU stall anywhere fails the run, and so does a console that
 dropped messages (the check would be blind to them) or a kernel line on the
 report channel (the kernel must never write there).
 
@@ -45,7 +45,10 @@ KERNEL_BAD = re.compile(
     r'\[\s*\d+\.\d{6}\] (?:.*\b(?:WARNING: CPU: \d+|WARNING: at|BUG: |kernel BUG at|Oops: |'
     r'general protection fault|Kernel panic|KASAN: |UBSAN: |rcu_sched self-detected stall|'
     r'rcu: INFO: rcu_\w+ (?:self-)?detected stall|watchdog: BUG: soft lockup|'
-    r'unchecked MSR access error|Unable to handle kernel))')
+    r'unchecked MSR access error|Unable to handle kernel|'
+    # lockdep and PROVE_RCU (make check-debug), kmemleak's own report
+    r'WARNING: (?:possible|inconsistent|suspicious|bad unlock|held lock|lock held|Nested lock|'
+    r'HARDIRQ|SOFTIRQ)|new suspected memory leaks))')
 
 
 # A printk record (printk.time=1), anywhere in a line: on the report channel

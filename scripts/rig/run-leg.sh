@@ -13,7 +13,7 @@
 
 [ $# = 2 ] || die "usage: $0 LEG SET"
 LEG=$1 SET=$2
-BUILD=$OUT/build INSTALL=${RIG_INSTALL:-$OUT/kselftest} RES=$OUT/results
+BUILD=${RIG_BUILD:-$OUT/build} INSTALL=${RIG_INSTALL:-$OUT/kselftest} RES=$OUT/results
 KIMG=$BUILD/arch/x86/boot/bzImage
 [ -s "$KIMG" ] || die "no kernel image at $KIMG: run 'make kernel' first"
 [ -s "$INSTALL/kselftest-list.txt" ] || die "no selftests in $INSTALL: run 'make selftests' first"

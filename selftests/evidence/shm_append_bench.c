@@ -25,7 +25,7 @@
  *   roundtrip<TAB>KIND<TAB>ns, append<TAB>WAY<TAB>REGIONS<TAB>ns,
  *   size<TAB>4k|1g<TAB>ns, vcpus<TAB>N<TAB>appends/s
  *   shm_append_bench [ITERS [ROUNDS [NREGIONS]]]
- * Built against the KVM selftests' library (scripts/bench/build.sh).
+ * Built against the KVM selftests' library (scripts/rig/build-libkvm-prog.sh).
  */
 #include <pthread.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 #!/bin/bash
-# make bench: run selftests/bench/shm_append_bench in each leg (one L1 boot
+# make bench: run selftests/evidence/shm_append_bench in each leg (one L1 boot
 # per leg) on the patched kernel, write $OUT/bench/LEG.tsv and print the
 # figures, and plot the append figures ($OUT/bench/append.png). A
 # benchmark: it never fails on a number, only when it cannot run.
@@ -11,7 +11,7 @@ INSTALL=$OUT/kselftest-bench
 [ -s "$OUT/kselftest/kselftest-list.txt" ] || die "no selftests installed: run 'make selftests' first"
 rm -rf "$INSTALL"
 cp -a "$OUT/kselftest" "$INSTALL"
-"$TOP/scripts/bench/build.sh" "$INSTALL/kvm/shm_append_bench"
+"$TOP/scripts/rig/build-libkvm-prog.sh" "$TOP/selftests/evidence/shm_append_bench.c" "$INSTALL/kvm/shm_append_bench"
 printf '#!/bin/sh\nexec "$(dirname "$0")/shm_append_bench" %s %s %s\n' "$iters" "$rounds" "$nregions" > "$INSTALL/kvm/bench"
 chmod +x "$INSTALL/kvm/bench"
 echo shm_append_bench > "$INSTALL/kvm/bench.deps"
@@ -39,5 +39,5 @@ for leg in ${LEGS:-svm vmx}; do
 	fi
 done
 rm -f "$list"
-"$TOP/scripts/bench/plot.sh" || rc=1
+"$TOP/scripts/evidence/plot.sh" || rc=1
 exit $rc

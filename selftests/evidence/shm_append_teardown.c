@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * shm_append_teardown: a VMM that goes away while a KVM_HC_SHM_APPEND request
+ * is pending, or while it holds grants, again and again (issue 13; run by
+ * `make check-debug` on a KASAN/lockdep/kmemleak kernel, whose scan after it
+ * must find nothing, and by `make check`).
+ *
+ * Each round, in a fresh VM with 1 to 3 vCPUs, every vCPU asks for a region
+ * and the VMM grants some of them (one memslot per grant, or sub-ranges of
+ * one memslot); then it ends in one of these ways, in turn:
+ *   close    closes the vCPU and VM fds with the last request unanswered
+ *   answer   answers the last request, then closes without running again
+ *   revoke   deletes the memslots of the grants, then closes
+ *   exit     a child process does the round and exits with the request
+ *            pending (the kernel closes its fds)
+ *   kill     a child is killed by SIGKILL inside KVM_RUN (a vCPU thread
+ *            spinning on requests that are refused inside KVM)
+ *   -n ROUNDS (default 40)
+ * Built against the KVM selftests' library (scripts/rig/build-libkvm-prog.sh).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <asm/kvm_para.h>
+#include <linux/kvm_para.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+
+#define WINDOW_GPA	(4ull << 30)
+#define WINDOW_SIZE	(64ull << 20)
+#define NPAGES		4ull
+#define SLOT_BASE	10
+#define MAX_VCPUS	3
+
+enum end { END_CLOSE, END_ANSWER, END_REVOKE, END_EXIT, END_KILL, NR_ENDS };
+static const char *const end_name[NR_ENDS] = { "close", "answer", "revoke", "exit", "kill" };
+
+/* Ask for regions until told to stop; or (spin) forever, refused in KVM. */
+static void guest_code(u64 id, u64 spin)
+{
+	u64 i;
+
+	if (spin)
+		for (;;)
+			kvm_hypercall(KVM_HC_SHM_APPEND, 0, 0, 0, id);
+	for (i = 0;; i++)
+		kvm_hypercall(KVM_HC_SHM_APPEND, 0, NPAGES, 0, (id << 32) | i);
+}
+
+struct round {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpus[MAX_VCPUS];
+	int nv;
+	u8 *mem;
+	u64 next_gpa;
+	u32 next_slot;
+	bool one_slot;
+};
+
+static void round_create(struct round *r, int nv, bool one_slot, bool spin)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_SHM_APPEND,
+		.args = { 0, WINDOW_GPA, WINDOW_SIZE, NPAGES },
+	};
+	int i;
+
+	r->nv = nv;
+	r->one_slot = one_slot;
+	r->next_gpa = WINDOW_GPA;
+	r->next_slot = SLOT_BASE + 1;
+	r->vm = vm_create(nv);
+	vm_ioctl(r->vm, KVM_ENABLE_CAP, &cap);
+	for (i = 0; i < nv; i++) {
+		r->vcpus[i] = vm_vcpu_add(r->vm, i, guest_code);
+		vcpu_set_cpuid_feature(r->vcpus[i], X86_FEATURE_KVM_SHM_APPEND);
+		vcpu_args_set(r->vcpus[i], 2, (u64)i + 1, (u64)spin);
+	}
+	r->mem = mmap(NULL, WINDOW_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(r->mem != MAP_FAILED, "mmap");
+	if (one_slot)
+		vm_set_user_memory_region(r->vm, SLOT_BASE, 0, WINDOW_GPA, WINDOW_SIZE, r->mem);
+}
+
+/* Run to the vCPU's next request and check it. */
+static struct kvm_exit_shm_append *next_request(struct kvm_vcpu *vcpu)
+{
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_SHM_APPEND);
+	TEST_ASSERT_EQ(vcpu->run->shm_append.size, NPAGES * PAGE_SIZE);
+	TEST_ASSERT_EQ(vcpu->run->shm_append.tag >> 32, vcpu->id + 1);
+	return &vcpu->run->shm_append;
+}
+
+static void grant(struct round *r, struct kvm_exit_shm_append *e)
+{
+	u64 gpa = r->next_gpa;
+
+	if (!r->one_slot)
+		vm_set_user_memory_region(r->vm, r->next_slot++, 0, gpa, NPAGES * PAGE_SIZE,
+					  r->mem + (gpa - WINDOW_GPA));
+	r->next_gpa += NPAGES * PAGE_SIZE;
+	e->ret = 0;
+	e->granted_gpa = gpa;
+}
+
+/* Every vCPU: @grants requests granted, then one more left pending. */
+static void round_requests(struct round *r, int grants)
+{
+	struct kvm_exit_shm_append *e;
+	int i, g;
+
+	for (i = 0; i < r->nv; i++) {
+		e = next_request(r->vcpus[i]);
+		for (g = 0; g < grants; g++) {
+			grant(r, e);
+			e = next_request(r->vcpus[i]);
+		}
+	}
+}
+
+static void round_free(struct round *r)
+{
+	kvm_vm_free(r->vm);
+	munmap(r->mem, WINDOW_SIZE);
+}
+
+static void *spin_thread(void *arg)
+{
+	vcpu_run(arg);
+	return NULL;
+}
+
+static void round_child(enum end end, int nv, bool one_slot, int grants)
+{
+	struct round r;
+	pthread_t th;
+
+	if (end == END_KILL) {
+		round_create(&r, nv, one_slot, true);
+		pthread_create(&th, NULL, spin_thread, r.vcpus[0]);
+		for (;;)
+			pause();
+	}
+	round_create(&r, nv, one_slot, false);
+	round_requests(&r, grants);
+	_exit(0);
+}
+
+static void round_run(int n)
+{
+	enum end end = n % NR_ENDS;
+	int nv = 1 + n % MAX_VCPUS, grants = (n / NR_ENDS) % 3, status, k;
+	bool one_slot = n & 1;
+	struct round r;
+	pid_t pid;
+
+	if (end == END_EXIT || end == END_KILL) {
+		pid = fork();
+		TEST_ASSERT(pid >= 0, "fork");
+		if (!pid)
+			round_child(end, nv, one_slot, grants);
+		if (end == END_KILL) {
+			usleep(200000);
+			kill(pid, SIGKILL);
+		}
+		TEST_ASSERT_EQ(waitpid(pid, &status, 0), pid);
+		TEST_ASSERT(end == END_KILL ? WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL
+					    : WIFEXITED(status) && !WEXITSTATUS(status),
+			    "round %d (%s): child status %x", n, end_name[end], status);
+		return;
+	}
+	round_create(&r, nv, one_slot, false);
+	round_requests(&r, grants);
+	if (end == END_ANSWER)
+		grant(&r, &r.vcpus[0]->run->shm_append);
+	if (end == END_REVOKE) {
+		if (one_slot)
+			vm_set_user_memory_region(r.vm, SLOT_BASE, 0, WINDOW_GPA, 0, r.mem);
+		for (k = SLOT_BASE + 1; k < (int)r.next_slot; k++)
+			vm_set_user_memory_region(r.vm, k, 0, 0, 0, NULL);
+	}
+	round_free(&r);
+}
+
+int main(int argc, char *argv[])
+{
+	int rounds = 40, n, opt;
+
+	while ((opt = getopt(argc, argv, "n:")) != -1) {
+		switch (opt) {
+		case 'n': rounds = atoi(optarg); break;
+		default:
+			printf("usage: %s [-n ROUNDS]\n", argv[0]);
+			exit(KSFT_FAIL);
+		}
+	}
+	TEST_REQUIRE(kvm_has_cap(KVM_CAP_SHM_APPEND));
+	for (n = 0; n < rounds; n++)
+		round_run(n);
+	printf("# %d rounds (close, answer, revoke, exit, kill in turn), 1-%d vCPUs, 0-2 grants each\n",
+	       rounds, MAX_VCPUS);
+	return 0;
+}
