@@ -167,7 +167,7 @@ fuzz: selftests
 	@$(S)/evidence/fuzz.sh $(N) $(SEED)
 
 check-debug: selftests
-	@$(S)/check/run-tests.sh check-debug $(S)/evidence/check-debug.sh
+	@$(S)/evidence/check-debug.sh
 
 coverage: selftests
 	@$(S)/evidence/coverage.sh

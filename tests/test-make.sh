@@ -52,4 +52,15 @@ expect_fail "run: unknown leg" "unknown leg 'arm'|no test set" env OUT="$T/out" 
 		 echo kvm:a > '$T/out/kselftest/kselftest-list.txt' && '$TOP/scripts/rig/run-leg.sh' arm check"
 expect_fail "run: unknown set" "no test set 'nosuch'" env OUT="$T/out" "$TOP/scripts/rig/run-leg.sh" svm nosuch
 expect_fail "run: no kernel built" "no kernel image" env OUT="$T/empty" "$TOP/scripts/rig/run-leg.sh" svm check
+# Issue 13's targets: bad arguments, and nothing built yet.
+expect_fail "make fuzz: N not a number" "REQUESTS must be a positive number, not 'many'" \
+	env OUT="$T/o" "$TOP/scripts/evidence/fuzz.sh" many
+expect_fail "make fuzz: SEED not a number" "SEED must be a number, not '0x'" \
+	env OUT="$T/o" "$TOP/scripts/evidence/fuzz.sh" 10 0x
+expect_fail "make fuzz: nothing built" "no shm_append_fuzz built: run 'make selftests' first" \
+	env OUT="$T/empty" "$TOP/scripts/evidence/fuzz.sh" 10 1
+expect_fail "make check-debug: nothing built" "no selftests built: run 'make selftests' first" \
+	env OUT="$T/empty" "$TOP/scripts/evidence/check-debug.sh"
+expect_fail "make coverage: no tree" "no .*/linux: run 'make kernel selftests' first" \
+	env OUT="$T/empty" "$TOP/scripts/evidence/coverage.sh"
 finish

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Show that x86/shm_append_test notices every check of the series going
+# Show that x86/shm_append_test (and the fuzz, for the mutants of
+# tests/mutations/shm_append-fuzz.expect) notices every check of the series going
 # missing: build the kernel with tests/mutations/shm_append.patch, whose
 # knob kvm.shm_append_mutant=N disables check N alone, boot it once in the
 # SVM leg, run the test with no mutant (every case must pass) and then once
@@ -16,12 +17,14 @@ INSTALL=$OUT/kselftest-mutants
 [ -z "$(git -C "$LINUX" status --porcelain)" ] || die "$LINUX has uncommitted changes"
 [ -s "$OUT/kselftest/kvm/shm_append_test" ] || die "no shm_append_test built: run 'make selftests' first"
 
+FUZZ_EXPECT=$TOP/tests/mutations/shm_append-fuzz.expect
 mutants=$(awk '/^[0-9]/ {print $1}' "$EXPECT" | tr '\n' ' ')
+fuzz_mutants=$(awk '/^[0-9]/ {print $1}' "$FUZZ_EXPECT" | tr '\n' ' ')
 [ -n "$mutants" ] || die "$EXPECT lists no mutant"
 bad=$(awk -F'\t' '/^[0-9]/ && (NF != 3 || $2 == "" || $3 == "")' "$EXPECT")
 [ -z "$bad" ] || die "$EXPECT: want 'N<TAB>case<TAB>what' lines, got: $bad"
-for n in $mutants; do
-	grep -q "M($n)" "$MUT" || die "$EXPECT: mutant $n is not in $MUT"
+for n in $mutants $fuzz_mutants; do
+	grep -q "M($n)" "$MUT" || die "mutant $n (of $EXPECT or $FUZZ_EXPECT) is not in $MUT"
 done
 
 need_pkgs patch
@@ -42,6 +45,12 @@ cat > "$INSTALL/kvm/shm_append_test.sh" <<-EOF
 	for n in 0 $mutants; do
 		echo \$n > \$knob || exit 1
 		./shm_append_test 2>&1 | sed "s/^/[mutant \$n] /"
+	done
+	# The fuzz: passes with no mutant, fails with each of its list.
+	for n in 0 $fuzz_mutants; do
+		echo \$n > \$knob || exit 1
+		./shm_append_fuzz -n 20000 -s 13 >/dev/null 2>&1
+		echo "[fuzz-mutant \$n] rc=\$?"
 	done
 	echo 0 > \$knob
 EOF
@@ -70,5 +79,15 @@ while IFS=$'\t' read -r n name what; do
 	if [ "$got" = fail ]; then echo "ok - mutant $n ($what): $name fails"
 	else echo "not ok - mutant $n ($what): $name: $got, expected fail"; bad=1; fi
 done < "$EXPECT"
+fuzz_rc() { grep -ao "\[fuzz-mutant $1\] rc=[0-9]*" "$log" | sed 's/.*rc=//'; }
+got=$(fuzz_rc 0)
+if [ "$got" = 0 ]; then echo "ok - no mutant: shm_append_fuzz passes"
+else echo "not ok - no mutant: shm_append_fuzz: rc '${got:-missing}'"; bad=1; fi
+while IFS=$'\t' read -r n what; do
+	case $n in [0-9]*) ;; *) continue ;; esac
+	got=$(fuzz_rc "$n")
+	if [ -n "$got" ] && [ "$got" != 0 ]; then echo "ok - mutant $n ($what): shm_append_fuzz fails"
+	else echo "not ok - mutant $n ($what): shm_append_fuzz: rc '${got:-missing}', expected a failure"; bad=1; fi
+done < "$FUZZ_EXPECT"
 rm -rf "${log%.log}".* "$INSTALL"
 exit $bad

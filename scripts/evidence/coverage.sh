@@ -4,13 +4,14 @@
 # (kernel/config/gcov.config) in $OUT/build-gcov, profiling only
 # arch/x86/kvm (GCOV_PROFILE := y added to its Makefile for the build, then
 # restored: a rig-side change, not in the series); runs shm_append_test,
-# shm_vmm, the short fuzz and the trace and teardown tests in each leg; brings
+# shm_vmm, the short fuzz, the trace, teardown and ENOMEM (fault injection)
+# tests and private_mem_conversions_test (KVM_EXIT_HYPERCALL) in each leg; brings
 # the .gcda files out over the report channel; runs gcov; and reports per
 # file how many added executable lines ran in each leg and in either.
 # Every added line that ran in neither leg must be explained in
 # tests/coverage/unexecuted.txt (why no test here can reach it), else the
 # run fails; so does an explanation that no longer matches a line.
-# Output: $OUT/coverage/{report.txt,LEG/*.gcov}.
+# Output: $OUT/coverage/report.txt (and LEG/gcda/, the counters).
 . "$(dirname "$0")/../lib.sh"
 
 LINUX=$OUT/linux BUILD=$OUT/build-gcov COV=$OUT/coverage
@@ -53,7 +54,10 @@ chmod +x "$INSTALL/kvm/gcov_dump"
 echo "kvm:gcov_dump" >> "$INSTALL/kselftest-list.txt"
 list=$COV/coverage
 rm -rf "$COV"; mkdir -p "$COV"
-printf '%s\n' shm_append_test shm_vmm shm_append_fuzz shm_append_trace shm_append_teardown gcov_dump > "$list"
+# The series' tests, and the upstream test of KVM_EXIT_HYPERCALL
+# (KVM_HC_MAP_GPA_RANGE), whose completion the first patch changes.
+printf '%s\n' shm_append_test shm_vmm shm_append_fuzz shm_append_trace shm_append_teardown \
+	shm_append_enomem private_mem_conversions_test gcov_dump > "$list"
 
 rc=0
 for leg in ${LEGS:-svm vmx}; do

@@ -38,7 +38,7 @@ if grep -q KVM_CAP_SHM_APPEND "$BUILD/usr/include/linux/kvm.h"; then
 	echo "kvm:shm_vmm" >> "$INSTALL/kselftest-list.txt"
 	# Issue 13's tests, against the KVM selftests' library: the model-checked
 	# fuzz, the tracepoints, a VMM that goes away with a request pending.
-	for t in shm_append_fuzz shm_append_trace shm_append_teardown; do
+	for t in shm_append_fuzz shm_append_trace shm_append_teardown shm_append_enomem; do
 		"$TOP/scripts/rig/build-libkvm-prog.sh" "$TOP/selftests/evidence/$t.c" "$INSTALL/kvm/$t"
 		echo "kvm:$t" >> "$INSTALL/kselftest-list.txt"
 	done

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * shm_append_enomem: KVM runs out of memory recording a grant (issue 13,
+ * coverage). api.rst: "If KVM runs out of memory for its record of the
+ * grant, KVM_RUN fails with -ENOMEM and the guest gets -KVM_E2BIG."
+ *
+ * With fault injection (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS:
+ * the gcov and debug kernels of `make coverage` and `make check-debug`),
+ * /proc/thread-self/fail-nth makes the Nth slab allocation of the next
+ * KVM_RUN fail: the first is the grant's record, the second the maple
+ * tree's node for it. For each, the VMM's valid answer must fail KVM_RUN
+ * with ENOMEM, the guest must get -KVM_E2BIG, the injected failure must have
+ * been used, and nothing may stay recorded: the same range, asked for under
+ * another tag, is granted. Skips without fault injection.
+ * Built against the KVM selftests' library (scripts/rig/build-libkvm-prog.sh).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <asm/kvm_para.h>
+#include <linux/kvm_para.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall_common.h"
+
+#define WINDOW_GPA	(4ull << 30)
+#define WINDOW_SIZE	(2ull << 20)
+#define SLOT		10
+
+static u64 next_tag;
+
+/* Ask for one page under the tag the host set, report the result; again. */
+static void guest_code(void)
+{
+	for (;;)
+		GUEST_SYNC(kvm_hypercall(KVM_HC_SHM_APPEND, 0, 1, 0, READ_ONCE(next_tag)));
+}
+
+static void write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), n;
+
+	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
+	n = write(fd, val, strlen(val));
+	TEST_ASSERT(n == (int)strlen(val), "write '%s' to %s: %s", val, path, strerror(errno));
+	close(fd);
+}
+
+static long read_fail_nth(void)
+{
+	char buf[32] = "";
+	int fd = open("/proc/thread-self/fail-nth", O_RDONLY);
+
+	TEST_ASSERT(fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0, "read fail-nth");
+	close(fd);
+	return strtol(buf, NULL, 10);
+}
+
+/* Run to the guest's next request (tag @tag) and answer it with @gpa. */
+static void request(struct kvm_vcpu *vcpu, u64 tag, u64 gpa)
+{
+	*(u64 *)addr_gva2hva(vcpu->vm, (gva_t)&next_tag) = tag;
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_SHM_APPEND);
+	TEST_ASSERT_EQ(vcpu->run->shm_append.tag, tag);
+	vcpu->run->shm_append.ret = 0;
+	vcpu->run->shm_append.granted_gpa = gpa;
+}
+
+static u64 result(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_SYNC);
+	return uc.args[1];
+}
+
+int main(void)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_SHM_APPEND,
+		.args = { 0, WINDOW_GPA, WINDOW_SIZE, 1 },
+	};
+	const char *fs = "/sys/kernel/debug/failslab";
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	char path[256];
+	void *mem;
+	int nth, r;
+	u64 gpa;
+
+	TEST_REQUIRE(kvm_has_cap(KVM_CAP_SHM_APPEND));
+	if (access(fs, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access(fs, F_OK) || access("/proc/thread-self/fail-nth", F_OK))
+		ksft_exit_skip("no slab fault injection (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)\n");
+	/* GFP_KERNEL_ACCOUNT allocations are exempt by default; quietly. */
+	snprintf(path, sizeof(path), "%s/ignore-gfp-wait", fs);
+	write_file(path, "N");
+	snprintf(path, sizeof(path), "%s/verbose", fs);
+	write_file(path, "0");
+
+	vm = vm_create(1);
+	vm_ioctl(vm, KVM_ENABLE_CAP, &cap);
+	vcpu = vm_vcpu_add(vm, 0, guest_code);
+	vcpu_set_cpuid_feature(vcpu, X86_FEATURE_KVM_SHM_APPEND);
+	mem = mmap(NULL, WINDOW_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(mem != MAP_FAILED, "mmap");
+	vm_set_user_memory_region(vm, SLOT, 0, WINDOW_GPA, WINDOW_SIZE, mem);
+
+	for (nth = 1; nth <= 2; nth++) {
+		gpa = WINDOW_GPA + nth * PAGE_SIZE;
+		request(vcpu, 0x100 + nth, gpa);
+		snprintf(path, sizeof(path), "%d", nth);
+		write_file("/proc/thread-self/fail-nth", path);
+		r = _vcpu_run(vcpu);
+		TEST_ASSERT(r == -1 && errno == ENOMEM,
+			    "allocation %d failed: KVM_RUN returned %d (errno %d), expected ENOMEM",
+			    nth, r, errno);
+		TEST_ASSERT_EQ(read_fail_nth(), 0);
+		TEST_ASSERT_EQ(result(vcpu), (u64)-KVM_E2BIG);
+
+		/* Nothing recorded: another tag gets the same range. */
+		request(vcpu, 0x200 + nth, gpa);
+		TEST_ASSERT_EQ(result(vcpu), gpa);
+		printf("# allocation %d of the grant failed: KVM_RUN ENOMEM, guest -KVM_E2BIG, nothing recorded\n",
+		       nth);
+	}
+	kvm_vm_free(vm);
+	return 0;
+}
