@@ -55,6 +55,7 @@ cat > "$INSTALL/kvm/shm_append_test.sh" <<-EOF
 	echo 0 > \$knob
 EOF
 chmod +x "$INSTALL/kvm/shm_append_test.sh"
+echo shm_append_fuzz > "$INSTALL/kvm/shm_append_test.sh.deps"
 guest_run "$INSTALL" shm_append_test.sh
 log=$GUEST_LOG
 

@@ -117,7 +117,7 @@ def main():
 
     status = 0
     tot = collections.Counter()
-    unexec = []
+    unexec, one_leg = [], []
     print(f'{"file":34} {"added":>6} ' + ' '.join(f'{l:>6}' for l in legs) + f' {"either":>6}')
     for path in sorted(added):
         src = open(os.path.join(a.linux, path)).read().splitlines()
@@ -134,10 +134,15 @@ def main():
         for n in execl:
             if n not in either:
                 unexec.append((path, n, funcs[path].get(n, '?'), src[n - 1].strip()))
+            elif len(legs) > 1 and any(n not in ran[l] for l in legs):
+                one_leg.append((path, n, [l for l in legs if n in ran[l]][0], funcs[path].get(n, '?'),
+                                src[n - 1].strip()))
     print(f'{"total":34} {tot["added"]:6} ' + ' '.join(f'{tot[l]:6}' for l in legs) + f' {tot["either"]:6}')
     pct = 100.0 * tot['either'] / max(tot['added'], 1)
     print(f'# coverage: {tot["either"]} of {tot["added"]} added executable lines ran ({pct:.1f} %)' +
           ''.join(f'; {l} {tot[l]}' for l in legs))
+    for path, n, leg, fn, text in one_leg:
+        print(f'# ran in {leg} only: {path}:{n} {fn}: {text}')
     print('# not run, and why:')
     for path, n, fn, text in unexec:
         why = None

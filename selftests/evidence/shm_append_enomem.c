@@ -6,12 +6,15 @@
  *
  * With fault injection (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS:
  * the gcov and debug kernels of `make coverage` and `make check-debug`),
- * /proc/thread-self/fail-nth makes the Nth slab allocation of the next
- * KVM_RUN fail: the first is the grant's record, the second the maple
- * tree's node for it. For each, the VMM's valid answer must fail KVM_RUN
- * with ENOMEM, the guest must get -KVM_E2BIG, the injected failure must have
- * been used, and nothing may stay recorded: the same range, asked for under
- * another tag, is granted. Skips without fault injection.
+ * /proc/thread-self/fail-nth makes the first slab allocation of the next
+ * KVM_RUN fail: the grant's record. The VMM's valid answer must then fail
+ * KVM_RUN with ENOMEM, the guest must get -KVM_E2BIG, the injected failure
+ * must have been used, and nothing may stay recorded: the same range, asked
+ * for under another tag, is granted; twice in a row. (The maple tree's nodes
+ * come from kmem_cache_prefill_sheaf(), which should_failslab() doesn't see
+ * in 7.3: fail-nth=2 leaves KVM_RUN untouched, so the failure of
+ * mtree_insert_range() can't be injected; see tests/coverage/unexecuted.txt.)
+ * Skips without fault injection.
  * Built against the KVM selftests' library (scripts/rig/build-libkvm-prog.sh).
  */
 #include <errno.h>
@@ -93,7 +96,7 @@ int main(void)
 	struct kvm_vm *vm;
 	char path[256];
 	void *mem;
-	int nth, r;
+	int round, r;
 	u64 gpa;
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_SHM_APPEND));
@@ -115,23 +118,22 @@ int main(void)
 	TEST_ASSERT(mem != MAP_FAILED, "mmap");
 	vm_set_user_memory_region(vm, SLOT, 0, WINDOW_GPA, WINDOW_SIZE, mem);
 
-	for (nth = 1; nth <= 2; nth++) {
-		gpa = WINDOW_GPA + nth * PAGE_SIZE;
-		request(vcpu, 0x100 + nth, gpa);
-		snprintf(path, sizeof(path), "%d", nth);
-		write_file("/proc/thread-self/fail-nth", path);
+	for (round = 1; round <= 2; round++) {
+		gpa = WINDOW_GPA + round * PAGE_SIZE;
+		request(vcpu, 0x100 + round, gpa);
+		write_file("/proc/thread-self/fail-nth", "1");
 		r = _vcpu_run(vcpu);
 		TEST_ASSERT(r == -1 && errno == ENOMEM,
-			    "allocation %d failed: KVM_RUN returned %d (errno %d), expected ENOMEM",
-			    nth, r, errno);
+			    "the grant's record failed: KVM_RUN returned %d (errno %d), expected ENOMEM",
+			    r, errno);
 		TEST_ASSERT_EQ(read_fail_nth(), 0);
 		TEST_ASSERT_EQ(result(vcpu), (u64)-KVM_E2BIG);
 
 		/* Nothing recorded: another tag gets the same range. */
-		request(vcpu, 0x200 + nth, gpa);
+		request(vcpu, 0x200 + round, gpa);
 		TEST_ASSERT_EQ(result(vcpu), gpa);
-		printf("# allocation %d of the grant failed: KVM_RUN ENOMEM, guest -KVM_E2BIG, nothing recorded\n",
-		       nth);
+		printf("# round %d: the grant's record failed: KVM_RUN ENOMEM, guest -KVM_E2BIG, nothing recorded\n",
+		       round);
 	}
 	kvm_vm_free(vm);
 	return 0;
