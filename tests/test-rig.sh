@@ -131,7 +131,13 @@ out=$(report); rc=$?
 [ $rc = 1 ] && grep -q 'kernel log: .*WARNING: CPU: 1' <<<"$out" && pass "report: a kernel WARN fails a run whose tests passed" ||
 	fail "report: WARN" "$out"
 for bad in 'BUG: kernel NULL pointer dereference, address: 0' 'Oops: 0000 [#1] SMP' 'Kernel panic - not syncing: Fatal exception' \
-	   'BUG: KASAN: slab-out-of-bounds in kvm_bar' 'kernel BUG at mm/slub.c:123!'; do
+	   'BUG: KASAN: slab-out-of-bounds in kvm_bar' 'kernel BUG at mm/slub.c:123!' \
+	   'WARNING: arch/x86/kvm/x86.c:7612 at kvm_shm_append_find+0x4a/0x60, CPU#0: shm_append_fuz/312' \
+	   'WARNING: possible circular locking dependency detected' 'WARNING: suspicious RCU usage' \
+	   'UBSAN: array-index-out-of-bounds in arch/x86/kvm/x86.c:7700:5' \
+	   'kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)' \
+	   'list_add corruption. prev->next should be next (ffff888003a0b0c8)' \
+	   'INFO: task shm_append_tea:99 blocked for more than 120 seconds.'; do
 	{ good_console; echo "[host    17.00] [   16.500000] $bad"; } > "$T/clog"
 	report >/dev/null && fail "report: '$bad' not caught" || pass "report: catches '${bad%% *} ${bad#* }'"
 done
@@ -139,6 +145,14 @@ done
 report >/dev/null && fail "report: a kernel BUG after an unterminated console line is missed" ||
 	pass "report: catches a kernel line that starts mid-line"
 good_console > "$T/clog"
+# The taint the guest reports at the end: a WARN's W fails the run, even
+# with no console line; a taint no kernel problem sets (S: clearcpuid) does not.
+good_log | sed 's/^\(.*\)RIG: tests done/\1RIG: tainted 512\n\1RIG: tests done/' > "$T/log"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q 'kernel tainted 512 (W)' <<<"$out" && pass "report: a W taint fails the run" ||
+	fail "report: taint W" "$out"
+good_log | sed 's/^\(.*\)RIG: tests done/\1RIG: tainted 4\n\1RIG: tests done/' > "$T/log"
+report >/dev/null && pass "report: an S taint (clearcpuid) alone passes" || fail "report: taint S"
 { good_log; echo '[host    16.05] # WARNING: CPU: 0 PID: 1 at fake line printed by a test'; } > "$T/log"
 report >/dev/null && pass "report: a test's own output is not taken for a kernel line" || fail "report: test output misread"
 good_log | sed 's/RIG: kvm ready: svm npt=Y/RIG: kvm ready: [   19.126131] cat (70) used greatest stack depth: 13280 bytes left/' > "$T/log"

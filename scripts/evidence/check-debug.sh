@@ -35,8 +35,9 @@ for leg in ${LEGS:-svm vmx}; do
 	t0=$SECONDS
 	RIG_BUILD=$BUILD RIG_INSTALL=$INSTALL RIG_TEST_ARGS=$D/test-args.txt RIG_TIMEOUT=900 \
 		"$TOP/scripts/rig/run-leg.sh" "$leg" "$D/debug" > "$D/$leg.txt" 2>&1 || rc=1
-	sed -n "s/^$leg: //p" "$D/$leg.txt" | grep -v '^\[' | sed "s/^/$leg: /"
-	grep -a '# kmemleak:\|# # fuzz:' "$OUT/results/$leg-debug.log" | sed "s/^\[host *[0-9.]*\] # \(# \)\?/$leg:   /"
+	{ sed -n "s/^$leg: //p" "$D/$leg.txt" | grep -v '^\[' || true; } | sed "s/^/$leg: /"
+	{ grep -a '# kmemleak:\|# # fuzz:' "$OUT/results/$leg-debug.log" 2>/dev/null || true; } |
+		sed "s/^\[host *[0-9.]*\] # \(# \)\?/$leg:   /"
 	echo "$leg: $((SECONDS - t0)) s (debug kernel built in ${build_s} s)"
 	read -r p f _ < "$OUT/results/$leg-debug.counts" 2>/dev/null || { p=0 f=1; }
 	np=$((np + p)) nf=$((nf + f))

@@ -117,12 +117,14 @@ def main():
 
     status = 0
     tot = collections.Counter()
-    unexec, one_leg = [], []
+    unexec, one_leg, no_data = [], [], []
     print(f'{"file":34} {"added":>6} ' + ' '.join(f'{l:>6}' for l in legs) + f' {"either":>6}')
     for path in sorted(added):
         src = open(os.path.join(a.linux, path)).read().splitlines()
         execl = sorted(n for n in added[path] if any(n in per_leg[l].get(path, {}) for l in legs))
         if not execl:
+            if not any(path in per_leg[l] for l in legs):
+                no_data.append(f'{path} ({len(added[path])} added lines)')
             continue
         ran = {l: {n for n in execl if per_leg[l].get(path, {}).get(n, 0) > 0} for l in legs}
         either = set().union(*ran.values())
@@ -138,6 +140,12 @@ def main():
                 one_leg.append((path, n, [l for l in legs if n in ran[l]][0], funcs[path].get(n, '?'),
                                 src[n - 1].strip()))
     print(f'{"total":34} {tot["added"]:6} ' + ' '.join(f'{tot[l]:6}' for l in legs) + f' {tot["either"]:6}')
+    # Headers with only declarations, or files not built: said, not counted.
+    for f in no_data:
+        print(f'# no gcov data (no executable line, or not built): {f}')
+    if not tot['added']:
+        print('not ok - no added executable line has gcov data: were the counters read?')
+        status = 1
     pct = 100.0 * tot['either'] / max(tot['added'], 1)
     print(f'# coverage: {tot["either"]} of {tot["added"]} added executable lines ran ({pct:.1f} %)' +
           ''.join(f'; {l} {tot[l]}' for l in legs))

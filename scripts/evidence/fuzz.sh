@@ -23,13 +23,13 @@ rc=0
 for leg in ${LEGS:-svm vmx}; do
 	RIG_TEST_ARGS=$args RIG_TIMEOUT=$timeout "$TOP/scripts/rig/run-leg.sh" "$leg" "$list" >/dev/null 2>&1 || rc=1
 	res=$OUT/results/$leg-fuzz
-	grep -a '# # \(seed\|fuzz\)' "$res.log" | sed 's/^\[host *[0-9.]*\] # # //' > "$OUT/fuzz/$leg.txt"
+	{ grep -a '# # \(seed\|fuzz\)' "$res.log" || true; } | sed 's/^\[host *[0-9.]*\] # # //' > "$OUT/fuzz/$leg.txt"
 	tail -n1 "$res.txt" 2>/dev/null || echo "$leg: no result"
 	sed 's/^/    /' "$OUT/fuzz/$leg.txt"
 	grep -aq '^\[host *[0-9.]*\] ok [0-9]* selftests: kvm: shm_append_fuzz$' "$res.log" || {
 		rc=1
 		echo "    FAILED: $res.log"
-		grep -a '==== Test Assertion Failure ====' -A6 "$res.log" | sed 's/^\[host *[0-9.]*\] # /    /'
+		{ grep -a '==== Test Assertion Failure ====' -A6 "$res.log" || true; } | sed 's/^\[host *[0-9.]*\] # /    /'
 	}
 done
 exit $rc

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The plot of make bench: full-append cost against the number of regions,
 # one memslot per region and one memslot over the window, for each leg
-# whose $OUT/bench/LEG.tsv exists, as $OUT/bench/append.png (gnuplot).
+# whose $OUT/bench/LEG.tsv exists, as $OUT/bench/append.png and as text,
+# $OUT/bench/append.txt (gnuplot).
 . "$(dirname "$0")/../lib.sh"
 
 need_pkgs gnuplot-nox
@@ -16,6 +17,7 @@ for leg in svm vmx; do
 	done
 done
 [ ${#plots[@]} -gt 0 ] || die "no append figures in $OUT/bench/*.tsv: run 'make bench' first"
+# The PNG, and the same plot as text (for README.md, which shows it as is).
 (IFS=,; gnuplot <<-EOF2
 	set terminal png size 900,540
 	set output '$OUT/bench/append.png'
@@ -25,6 +27,12 @@ done
 	set key top left
 	set grid
 	plot ${plots[*]}
+	set terminal dumb size 100,32
+	set output '$OUT/bench/append.txt'
+	set title 'us per full append as regions accumulate'
+	set key below
+	unset grid
+	replot
 	EOF2
 ) || die "gnuplot failed"
-log "plot: $OUT/bench/append.png"
+log "plot: $OUT/bench/append.png, as text: $OUT/bench/append.txt"

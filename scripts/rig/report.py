@@ -42,7 +42,9 @@ START = re.compile(r'^# selftests: kvm: (\S+)$')
 # A test whose last output line had no newline leaves it in front of the result.
 RESULT = re.compile(r'^(?:# .*?)?(not ok|ok) \d+ selftests: kvm: (\S+)(?: # (.*))?$')
 KERNEL_BAD = re.compile(
-    r'\[\s*\d+\.\d{6}\] (?:.*\b(?:WARNING: CPU: \d+|WARNING: at|BUG: |kernel BUG at|Oops: |'
+    # a WARN: "WARNING: CPU: N" before 6.x, "WARNING: FILE:LINE at" in 7.3
+    r'\[\s*\d+\.\d{6}\] (?:.*\b(?:WARNING: CPU: \d+|WARNING: at|WARNING: \S+:\d+ at |---\[ end trace|'
+    r'BUG: |kernel BUG at|Oops: |list_(?:add|del) corruption|INFO: task \S+ blocked|'
     r'general protection fault|Kernel panic|KASAN: |UBSAN: |rcu_sched self-detected stall|'
     r'rcu: INFO: rcu_\w+ (?:self-)?detected stall|watchdog: BUG: soft lockup|'
     r'unchecked MSR access error|Unable to handle kernel|'
@@ -136,7 +138,7 @@ def main():
             dropped += int(m.group(1))
         if line.startswith('RIG: '):
             console_rig.append(line)
-    on_report = []
+    on_report, tainted = [], 0
     for raw in (open(a.log, errors='replace') if os.path.exists(a.log) else []):
         m = HOST.match(raw.rstrip('\n'))
         if not m:
@@ -150,6 +152,8 @@ def main():
             kvm_line = line
         elif line.startswith('RIG: tests done'):
             done = True
+        elif line.startswith('RIG: tainted '):
+            tainted = int(line.split()[2])
         m = START.match(line)
         if m:
             started[m.group(1)] = t
@@ -241,6 +245,12 @@ def main():
         problems.append(f'emulator exited with status {status.get("rc")}')
     for line in kernel_bad:
         problems.append(f'kernel log: {line}')
+    # Taints a kernel problem sets, whatever the console showed: bad page,
+    # oops, WARN, soft lockup (Documentation/admin-guide/tainted-kernels.rst).
+    bad_taint = {5: 'B', 7: 'D', 9: 'W', 14: 'L'}
+    flags = ''.join(f for b, f in bad_taint.items() if tainted & (1 << b))
+    if flags:
+        problems.append(f'kernel tainted {tainted} ({flags}) at the end of the tests')
     if on_report:
         problems.append(f'{len(on_report)} kernel line(s) on the report channel, the first: {on_report[0]}')
     if dropped and not a.allow_dropped:

@@ -61,6 +61,42 @@ static long read_fail_nth(int fd)
 	return strtol(buf, NULL, 10);
 }
 
+static const char *const fs = "/sys/kernel/debug/failslab";
+static char saved[2][2][32];	/* name, old value */
+
+static void save_setting(const char *name, const char *val)
+{
+	static int n;
+	char path[256];
+	int fd, len;
+
+	snprintf(path, sizeof(path), "%s/%s", fs, name);
+	fd = open(path, O_RDONLY);
+	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
+	len = read(fd, saved[n][1], sizeof(saved[n][1]) - 1);
+	close(fd);
+	TEST_ASSERT(len > 0, "read %s", path);
+	saved[n][1][len] = 0;
+	snprintf(saved[n][0], sizeof(saved[n][0]), "%s", name);
+	n++;
+	write_file(path, val);
+}
+
+static void restore_settings(void)
+{
+	char path[256];
+	int i, fd;
+
+	for (i = 0; i < 2 && saved[i][0][0]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", fs, saved[i][0]);
+		fd = open(path, O_WRONLY);
+		if (fd >= 0 && write(fd, saved[i][1], strlen(saved[i][1])) < 0)
+			perror(path);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 /* Run to the guest's next request (tag @tag) and answer it with @gpa. */
 static void request(struct kvm_vcpu *vcpu, u64 tag, u64 gpa)
 {
@@ -87,10 +123,8 @@ int main(void)
 		.cap = KVM_CAP_SHM_APPEND,
 		.args = { 0, WINDOW_GPA, WINDOW_SIZE, 1 },
 	};
-	const char *fs = "/sys/kernel/debug/failslab";
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	char path[256];
 	void *mem;
 	int round, r, nth;
 	u64 gpa;
@@ -100,11 +134,13 @@ int main(void)
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	if (access(fs, F_OK) || access("/proc/thread-self/fail-nth", F_OK))
 		ksft_exit_skip("no slab fault injection (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)\n");
-	/* GFP_KERNEL_ACCOUNT allocations are exempt by default; quietly. */
-	snprintf(path, sizeof(path), "%s/ignore-gfp-wait", fs);
-	write_file(path, "N");
-	snprintf(path, sizeof(path), "%s/verbose", fs);
-	write_file(path, "0");
+	/*
+	 * Allocations that may sleep are exempt by default; the grant's is
+	 * one. Quietly; both restored at exit.
+	 */
+	save_setting("ignore-gfp-wait", "N");
+	save_setting("verbose", "0");
+	atexit(restore_settings);
 
 	/*
 	 * Kept open: a close() between setting fail-nth and KVM_RUN may

@@ -31,7 +31,9 @@
  * answers each exit, checks that the exit is the one the model predicts (the
  * guest's index), and at the sync checks every result and both words.
  * Between batches a vCPU may delete and re-create the memslots of its
- * partition: KVM must drop the grants they backed.
+ * partition or move one away and back (KVM must drop the grants they
+ * backed), or toggle dirty logging (a flags-only change: grants stay); and
+ * now and then the VMM deletes a backing memslot just before it answers.
  *
  *   shm_append_fuzz [-n REQUESTS] [-s SEED] [-v MAX_VCPUS]
  * prints the seed first and on failure, and figures at the end:
@@ -167,6 +169,7 @@ struct model {
 	u64 max_npages;		/* KVM_CAP_SHM_APPEND args[3] */
 	u64 wend;		/* window end: TOP + ABOVE_SIZE, or TOP */
 	u64 part;		/* the partition's base GPA */
+	bool rw_gone;		/* its rw memslot is deleted (for one answer) */
 	struct grant grants[MAX_GRANTS];
 	int nr_grants;
 };
@@ -259,7 +262,7 @@ static enum backing model_backing(struct model *m, u128 gpa)
 	if (gpa >= m->part + RO_OFF && gpa < m->part + RW_OFF)
 		return B_RO;
 	if (gpa >= m->part + RW_OFF && gpa < m->part + PART_SIZE)
-		return B_RW;
+		return m->rw_gone ? B_NONE : B_RW;
 	if (gpa >= TOP && gpa < TOP + ABOVE_SIZE && m->wend > TOP)
 		return B_RW;
 	return B_NONE;
@@ -341,7 +344,8 @@ struct part_mem {
 
 struct stats {
 	u64 requests, exits, refused, grants, recovered, answered_err,
-	    bad_answers, ignored, scribbled, resets, revoked, errs[4];
+	    bad_answers, ignored, scribbled, resets, moves, dirty_toggles,
+	    deleted_before_answer, revoked, errs[4];
 };
 
 struct fuzzer {
@@ -359,6 +363,7 @@ struct fuzzer {
 	u64 expect[BATCH];	/* exit: this result */
 	bool exited[BATCH];
 	bool done[BATCH];
+	bool revoked[BATCH];	/* its region revoked later in the batch */
 };
 
 static u8 *part_hva(struct fuzzer *f, u64 gpa)
@@ -631,12 +636,14 @@ static void no_exits(struct fuzzer *f, const struct greq *q, int from, int to)
 	}
 }
 
-static void answer_exit(struct fuzzer *f, int i, const struct greq *q, bool *bad)
+static void answer_exit(struct fuzzer *f, int i, const struct greq *batch, bool *bad)
 {
 	struct kvm_exit_shm_append *e = &f->vcpu->run->shm_append;
+	const struct greq *q = &batch[i];
 	enum verdict verdict;
 	bool is_new;
 	u8 *hva;
+	int j;
 
 	f->errs[i] = model_request(&f->m, q);
 	FUZZ_ASSERT(!f->errs[i], "request %d (gpa %lx npages %lx flags %lx tag %lx) exited; the model expects errors %x",
@@ -646,6 +653,19 @@ static void answer_exit(struct fuzzer *f, int i, const struct greq *q, bool *bad
 	f->st.exits++;
 
 	make_answer(f, q, e);
+	/* The VMM deletes a backing memslot before answering: its grants go. */
+	if (chance(&f->rng, 2)) {
+		set_slot(f->vm, &f->mem[2], false);
+		f->st.revoked += model_revoke(&f->m, f->mem[2].gpa, f->mem[2].size);
+		f->m.rw_gone = true;
+		f->st.deleted_before_answer++;
+		/* Regions granted there earlier in the batch may be reused. */
+		for (j = 0; j < i; j++)
+			if (f->exited[j] && (s64)f->expect[j] > 0 &&
+			    overlaps(f->expect[j], f->expect[j] + batch[j].npages * PAGE_SIZE,
+				     f->mem[2].gpa, f->mem[2].gpa + f->mem[2].size))
+				f->revoked[j] = true;
+	}
 	verdict = model_answer(&f->m, q, e, &f->expect[i], &is_new);
 	*bad = verdict == V_BAD;
 	if (*bad) {
@@ -655,10 +675,15 @@ static void answer_exit(struct fuzzer *f, int i, const struct greq *q, bool *bad
 	} else {
 		f->st.grants += is_new;
 		f->st.recovered += !is_new;
-		/* The host's word, for the guest to read. */
+		/*
+		 * The host's word, for the guest to read; the last word
+		 * cleared, so that only this grant's guest write can fill it.
+		 */
 		hva = part_hva(f, e->granted_gpa);
 		FUZZ_ASSERT(hva, "granted %llx outside the partition", e->granted_gpa);
 		WRITE_ONCE(*(u64 *)hva, host_word(q->tag));
+		if (!(q->flags & KVM_SHM_APPEND_READONLY))
+			WRITE_ONCE(*(u64 *)part_hva(f, e->granted_gpa + q->npages * PAGE_SIZE - 8), 0);
 	}
 	/* KVM uses its own copy of the request: scribbles are ignored. */
 	if (chance(&f->rng, 10)) {
@@ -699,7 +724,7 @@ static void check_results(struct fuzzer *f, const struct greq *q, int n)
 		FUZZ_ASSERT(r[i].read == host_word(q[i].tag),
 			    "request %d: the guest read %lx at %lx, the host wrote %lx",
 			    i, r[i].read, ret, host_word(q[i].tag));
-		if (q[i].flags & KVM_SHM_APPEND_READONLY)
+		if ((q[i].flags & KVM_SHM_APPEND_READONLY) || f->revoked[i])
 			continue;
 		last = READ_ONCE(*(u64 *)part_hva(f, ret + q[i].npages * PAGE_SIZE - 8));
 		FUZZ_ASSERT(last == guest_word(q[i].tag),
@@ -720,13 +745,17 @@ static void run_batch(struct fuzzer *f, int n)
 	for (i = 0; i < n; i++) {
 		make_request(f, &q[i]);
 		gq[i] = q[i];
-		f->exited[i] = f->done[i] = false;
+		f->exited[i] = f->done[i] = f->revoked[i] = false;
 	}
 	*(u64 *)addr_gva2hva(f->vm, (gva_t)&nreq[f->v]) = n;
 	f->st.requests += n;
 
 	for (;;) {
 		rc = _vcpu_run(f->vcpu);
+		if (f->m.rw_gone) {
+			set_slot(f->vm, &f->mem[2], true);
+			f->m.rw_gone = false;
+		}
 		if (pending && bad) {
 			FUZZ_ASSERT(rc == -1 && errno == EINVAL,
 				    "request %d: a wrong answer (ret %llu granted %llx reserved %llx %llx): KVM_RUN returned %d errno %d, expected EINVAL",
@@ -745,7 +774,7 @@ static void run_batch(struct fuzzer *f, int n)
 			i = READ_ONCE(*gcur);
 			FUZZ_ASSERT(i >= next && i < n, "exit for request %d, expected %d or later", i, next);
 			no_exits(f, q, next, i);
-			answer_exit(f, i, &q[i], &bad);
+			answer_exit(f, i, q, &bad);
 			next = i + 1;
 			pending = true;
 			break;
@@ -767,11 +796,38 @@ static void run_batch(struct fuzzer *f, int n)
 	}
 }
 
-/* Delete and re-create memslots of the partition: their grants are gone. */
+/* Where the partition's ro memslot goes while moved: outside the window. */
+static u64 move_gpa(struct fuzzer *f)
+{
+	return TOP - (2ull << 30) + (f->m.part - WSTART) / PART_SIZE * (16ull << 20);
+}
+
+/*
+ * Between batches, change the partition's memslots: delete and re-create
+ * some (their grants are gone), move the ro one away and back (a move
+ * revokes too), or turn dirty logging on and off on the rw one (a flags-only
+ * change, which revokes nothing).
+ */
 static void reset_part(struct fuzzer *f)
 {
-	int k, which = 1 + below(&f->rng, 7);
+	struct part_mem *ro = &f->mem[1], *rw = &f->mem[2];
+	int k, which;
 
+	switch (below(&f->rng, 4)) {
+	case 0:
+		vm_set_user_memory_region(f->vm, ro->slot, ro->flags, move_gpa(f), ro->size, ro->hva);
+		f->st.revoked += model_revoke(&f->m, ro->gpa, ro->size);
+		set_slot(f->vm, ro, true);
+		f->st.moves++;
+		return;
+	case 1:
+		vm_set_user_memory_region(f->vm, rw->slot, KVM_MEM_LOG_DIRTY_PAGES, rw->gpa,
+					  rw->size, rw->hva);
+		set_slot(f->vm, rw, true);
+		f->st.dirty_toggles++;
+		return;
+	}
+	which = 1 + below(&f->rng, 7);
 	for (k = 0; k < 3; k++) {
 		if (!(which & (1 << k)))
 			continue;
@@ -957,14 +1013,23 @@ int main(int argc, char *argv[])
 		nr_epochs++;
 	}
 	printf("# fuzz: requests %lu exits %lu refused-in-kvm %lu grants %lu recovered %lu "
-	       "answered-error %lu bad-answers %lu ignored %lu scribbled %lu resets %lu revoked %lu "
+	       "answered-error %lu bad-answers %lu ignored %lu scribbled %lu resets %lu moves %lu "
+	       "dirty-toggles %lu deleted-before-answer %lu revoked %lu "
 	       "vms %lu private-vms %lu churn %lu time %.1f s\n",
 	       total.requests, total.exits, total.refused, total.grants, total.recovered,
 	       total.answered_err, total.bad_answers, total.ignored, total.scribbled,
-	       total.resets, total.revoked, nr_epochs, nr_private, churn_ops,
-	       (now_ms() - t0) / 1000.0);
+	       total.resets, total.moves, total.dirty_toggles, total.deleted_before_answer,
+	       total.revoked, nr_epochs, nr_private, churn_ops, (now_ms() - t0) / 1000.0);
 	printf("# fuzz: refused in KVM: EINVAL %lu E2BIG %lu EPERM %lu EOPNOTSUPP %lu\n",
 	       total.errs[0], total.errs[1], total.errs[2], total.errs[3]);
 	TEST_ASSERT(total.requests == target, "made %lu requests of %lu", total.requests, target);
+	/* A run long enough to mean something did every kind of thing. */
+	if (target >= 20000)
+		TEST_ASSERT(total.grants && total.recovered && total.answered_err && total.bad_answers &&
+			    total.ignored && total.scribbled && total.resets && total.moves &&
+			    total.dirty_toggles && total.deleted_before_answer && total.revoked &&
+			    total.errs[0] && total.errs[1] && (nr_private || !private_ok),
+			    "seed %lu: a kind of request, answer or memslot change never happened (see the figures above)",
+			    seed);
 	return 0;
 }

@@ -13,12 +13,12 @@
  *   revoke   deletes the memslots of the grants, then closes
  *   exit     a child process does the round and exits with the request
  *            pending (the kernel closes its fds)
- *   kill     a child is killed by SIGKILL inside KVM_RUN (a vCPU thread
- *            spinning on requests that are refused inside KVM)
+ *   kill     a child is killed by SIGKILL inside KVM_RUN, holding a grant
+ *            (its vCPU spins on requests refused inside KVM; the parent
+ *            kills it only once the child says it is in KVM_RUN)
  *   -n ROUNDS (default 40)
  * Built against the KVM selftests' library (scripts/rig/build-libkvm-prog.sh).
  */
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -40,14 +40,19 @@
 enum end { END_CLOSE, END_ANSWER, END_REVOKE, END_EXIT, END_KILL, NR_ENDS };
 static const char *const end_name[NR_ENDS] = { "close", "answer", "revoke", "exit", "kill" };
 
-/* Ask for regions until told to stop; or (spin) forever, refused in KVM. */
+/*
+ * Ask for regions until told to stop; or (spin) for one region, then
+ * forever for none (refused inside KVM: no exit).
+ */
 static void guest_code(u64 id, u64 spin)
 {
 	u64 i;
 
-	if (spin)
+	if (spin) {
+		kvm_hypercall(KVM_HC_SHM_APPEND, 0, NPAGES, 0, id << 32);
 		for (;;)
 			kvm_hypercall(KVM_HC_SHM_APPEND, 0, 0, 0, id);
+	}
 	for (i = 0;; i++)
 		kvm_hypercall(KVM_HC_SHM_APPEND, 0, NPAGES, 0, (id << 32) | i);
 }
@@ -130,22 +135,19 @@ static void round_free(struct round *r)
 	munmap(r->mem, WINDOW_SIZE);
 }
 
-static void *spin_thread(void *arg)
-{
-	vcpu_run(arg);
-	return NULL;
-}
+/* Set by a killed child once its vCPU is about to spin inside KVM_RUN. */
+static volatile u64 *in_run;
 
 static void round_child(enum end end, int nv, bool one_slot, int grants)
 {
 	struct round r;
-	pthread_t th;
 
 	if (end == END_KILL) {
 		round_create(&r, nv, one_slot, true);
-		pthread_create(&th, NULL, spin_thread, r.vcpus[0]);
-		for (;;)
-			pause();
+		grant(&r, next_request(r.vcpus[0]));
+		*in_run = 1;
+		vcpu_run(r.vcpus[0]);
+		TEST_FAIL("KVM_RUN returned while the guest spins without exits");
 	}
 	round_create(&r, nv, one_slot, false);
 	round_requests(&r, grants);
@@ -161,12 +163,17 @@ static void round_run(int n)
 	pid_t pid;
 
 	if (end == END_EXIT || end == END_KILL) {
+		*in_run = 0;
 		pid = fork();
 		TEST_ASSERT(pid >= 0, "fork");
 		if (!pid)
 			round_child(end, nv, one_slot, grants);
 		if (end == END_KILL) {
-			usleep(200000);
+			/* Kill it inside KVM_RUN, not while it sets up. */
+			for (k = 0; !*in_run && k < 60000; k++)
+				usleep(1000);
+			TEST_ASSERT(*in_run, "round %d: the child never reached KVM_RUN", n);
+			usleep(20000);
 			kill(pid, SIGKILL);
 		}
 		TEST_ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -201,6 +208,8 @@ int main(int argc, char *argv[])
 		}
 	}
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_SHM_APPEND));
+	in_run = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(in_run != MAP_FAILED, "mmap");
 	for (n = 0; n < rounds; n++)
 		round_run(n);
 	printf("# %d rounds (close, answer, revoke, exit, kill in turn), 1-%d vCPUs, 0-2 grants each\n",

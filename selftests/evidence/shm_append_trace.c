@@ -93,6 +93,20 @@ static void tfs_write(const char *file, const char *val)
 	close(fd);
 }
 
+static void trace_teardown(void)
+{
+	tfs_write("tracing_on", "0");
+	TEST_ASSERT(!rmdir(tdir), "rmdir %s: %s", tdir, strerror(errno));
+	tdir[0] = 0;
+}
+
+/* On a failed assertion too: the instance never outlives the test. */
+static void trace_remove(void)
+{
+	if (tdir[0])
+		rmdir(tdir);
+}
+
 /* A tracefs instance of our own, so that nothing else writes into it. */
 static void trace_setup(void)
 {
@@ -109,15 +123,14 @@ static void trace_setup(void)
 		ksft_exit_skip("no event kvm:kvm_shm_append\n");
 	snprintf(tdir, sizeof(tdir), "%s/instances/shm_append_trace.%d", root, getpid());
 	TEST_ASSERT(!mkdir(tdir, 0700), "mkdir %s: %s", tdir, strerror(errno));
+	atexit(trace_remove);
+	/* This process's events only, in one order across CPUs. */
+	snprintf(path, sizeof(path), "%d", getpid());
+	tfs_write("set_event_pid", path);
+	tfs_write("trace_clock", "global");
 	tfs_write("events/kvm/kvm_shm_append/enable", "1");
 	tfs_write("events/kvm/kvm_shm_append_complete/enable", "1");
 	tfs_write("tracing_on", "1");
-}
-
-static void trace_teardown(void)
-{
-	tfs_write("tracing_on", "0");
-	TEST_ASSERT(!rmdir(tdir), "rmdir %s: %s", tdir, strerror(errno));
 }
 
 static char *trace_read(void)
