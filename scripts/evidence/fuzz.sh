@@ -16,8 +16,8 @@ mkdir -p "$OUT/fuzz"
 args=$OUT/fuzz/test-args.txt list=$OUT/fuzz/fuzz
 echo "shm_append_fuzz -n $n -s $seed" > "$args"
 echo shm_append_fuzz > "$list"
-# About 0.3 ms a request in the slower leg, plus slack.
-timeout=$(( n / 3000 + 300 ))
+# About 0.6 ms of guest time a request in the slower leg (Bochs), plus slack.
+timeout=$(( n / 1000 + 300 ))
 log "fuzz: $n requests per leg, seed $seed (limit ${timeout}s per leg)"
 rc=0
 for leg in ${LEGS:-svm vmx}; do
