@@ -137,7 +137,8 @@ for bad in 'BUG: kernel NULL pointer dereference, address: 0' 'Oops: 0000 [#1] S
 	   'UBSAN: array-index-out-of-bounds in arch/x86/kvm/x86.c:7700:5' \
 	   'kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)' \
 	   'list_add corruption. prev->next should be next (ffff888003a0b0c8)' \
-	   'INFO: task shm_append_tea:99 blocked for more than 120 seconds.'; do
+	   'INFO: task shm_append_tea:99 blocked for more than 120 seconds.' \
+	   '---[ end trace 0000000000000000 ]---'; do
 	{ good_console; echo "[host    17.00] [   16.500000] $bad"; } > "$T/clog"
 	report >/dev/null && fail "report: '$bad' not caught" || pass "report: catches '${bad%% *} ${bad#* }'"
 done
@@ -153,6 +154,10 @@ out=$(report); rc=$?
 	fail "report: taint W" "$out"
 good_log | sed 's/^\(.*\)RIG: tests done/\1RIG: tainted 4\n\1RIG: tests done/' > "$T/log"
 report >/dev/null && pass "report: an S taint (clearcpuid) alone passes" || fail "report: taint S"
+good_log | sed 's/^\(.*\)RIG: tests done/\1RIG: tainted \n\1RIG: tests done/' > "$T/log"
+out=$(report); rc=$?
+[ $rc = 1 ] && grep -q "unreadable taint report: 'RIG: tainted" <<<"$out" &&
+	pass "report: an unreadable taint line fails the run, not the report" || fail "report: bad taint line" "$out"
 { good_log; echo '[host    16.05] # WARNING: CPU: 0 PID: 1 at fake line printed by a test'; } > "$T/log"
 report >/dev/null && pass "report: a test's own output is not taken for a kernel line" || fail "report: test output misread"
 good_log | sed 's/RIG: kvm ready: svm npt=Y/RIG: kvm ready: [   19.126131] cat (70) used greatest stack depth: 13280 bytes left/' > "$T/log"

@@ -43,7 +43,7 @@ START = re.compile(r'^# selftests: kvm: (\S+)$')
 RESULT = re.compile(r'^(?:# .*?)?(not ok|ok) \d+ selftests: kvm: (\S+)(?: # (.*))?$')
 KERNEL_BAD = re.compile(
     # a WARN: "WARNING: CPU: N" before 6.x, "WARNING: FILE:LINE at" in 7.3
-    r'\[\s*\d+\.\d{6}\] (?:.*\b(?:WARNING: CPU: \d+|WARNING: at|WARNING: \S+:\d+ at |---\[ end trace|'
+    r'\[\s*\d+\.\d{6}\] (?:.*---\[ end trace|.*\b(?:WARNING: CPU: \d+|WARNING: at|WARNING: \S+:\d+ at |'
     r'BUG: |kernel BUG at|Oops: |list_(?:add|del) corruption|INFO: task \S+ blocked|'
     r'general protection fault|Kernel panic|KASAN: |UBSAN: |rcu_sched self-detected stall|'
     r'rcu: INFO: rcu_\w+ (?:self-)?detected stall|watchdog: BUG: soft lockup|'
@@ -138,7 +138,7 @@ def main():
             dropped += int(m.group(1))
         if line.startswith('RIG: '):
             console_rig.append(line)
-    on_report, tainted = [], 0
+    on_report, tainted, bad_taint_line = [], 0, None
     for raw in (open(a.log, errors='replace') if os.path.exists(a.log) else []):
         m = HOST.match(raw.rstrip('\n'))
         if not m:
@@ -152,8 +152,12 @@ def main():
             kvm_line = line
         elif line.startswith('RIG: tests done'):
             done = True
-        elif line.startswith('RIG: tainted '):
-            tainted = int(line.split()[2])
+        elif line.startswith('RIG: tainted'):
+            m = re.fullmatch(r'RIG: tainted (\d+)', line)
+            if m:
+                tainted = int(m.group(1))
+            else:
+                bad_taint_line = line
         m = START.match(line)
         if m:
             started[m.group(1)] = t
@@ -251,6 +255,8 @@ def main():
     flags = ''.join(f for b, f in bad_taint.items() if tainted & (1 << b))
     if flags:
         problems.append(f'kernel tainted {tainted} ({flags}) at the end of the tests')
+    if bad_taint_line:
+        problems.append(f'unreadable taint report: {bad_taint_line!r}')
     if on_report:
         problems.append(f'{len(on_report)} kernel line(s) on the report channel, the first: {on_report[0]}')
     if dropped and not a.allow_dropped:

@@ -357,6 +357,7 @@ struct fuzzer {
 	struct part_mem mem[3];	/* priv, ro, rw */
 	u64 tags;		/* new tags made */
 	u64 todo;		/* requests left to make */
+	u64 changes;		/* memslot changes made (reset_part) */
 	struct stats st;
 	/* Per batch: what the model predicts for each request. */
 	u32 errs[BATCH];	/* no exit: one of these */
@@ -813,7 +814,8 @@ static void reset_part(struct fuzzer *f)
 	struct part_mem *ro = &f->mem[1], *rw = &f->mem[2];
 	int k, which;
 
-	switch (below(&f->rng, 4)) {
+	/* In turn, so that even a short run makes each kind. */
+	switch (f->changes++ % 4) {
 	case 0:
 		vm_set_user_memory_region(f->vm, ro->slot, ro->flags, move_gpa(f), ro->size, ro->hva);
 		f->st.revoked += model_revoke(&f->m, ro->gpa, ro->size);
@@ -915,7 +917,8 @@ static void run_epoch(u64 requests, bool private_ok)
 	nv = 1 + below(&erng, max_vcpus);
 	first = below(&erng, NPART);
 	max_npages = limits[below(&erng, ARRAY_SIZE(limits))];
-	c.private_mem = private_ok && chance(&erng, 50);
+	/* Every other VM, so that even a short run has both kinds. */
+	c.private_mem = private_ok && (epoch & 1);
 	if (c.private_mem)
 		shape.type = KVM_X86_SW_PROTECTED_VM;
 
@@ -948,6 +951,7 @@ static void run_epoch(u64 requests, bool private_ok)
 		f[i].m.max_npages = max_npages;
 		f[i].m.wend = window_end;
 		f[i].m.part = WSTART + ((first + i) % NPART) * PART_SIZE;
+		f[i].changes = epoch + i;	/* each VM and vCPU starts elsewhere */
 		f[i].todo = requests / nv + (i < (int)(requests % nv));
 		part_create(&f[i]);
 	}

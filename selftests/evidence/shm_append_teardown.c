@@ -20,9 +20,10 @@
  * Then a leak check kmemleak doesn't need (kmemleak did not report grants
  * left unfreed at VM destruction, planted as an experiment): the objects in
  * use in the kmalloc-* caches (/sys/kernel/slab, where the grants' records
- * go) are counted before and after LEAK_VMS
- * VMs that each get LEAK_GRANTS grants and are destroyed holding them;
- * more than half of those grants still in use afterwards fails. Skipped
+ * go; each cache shrunk first) are counted before and after LEAK_VMS VMs
+ * that each get LEAK_GRANTS grants and are destroyed holding them, and as
+ * many whose grants are revoked first; half of those grants or more still
+ * in use, beyond what as many VMs without grants leave, fails. Skipped
  * under KASAN, whose quarantine keeps freed objects in use for a while.
  * Built against the KVM selftests' library (scripts/rig/build-libkvm-prog.sh).
  */
@@ -60,6 +61,7 @@ static void guest_code(u64 id, u64 spin)
 
 	if (spin) {
 		kvm_hypercall(KVM_HC_SHM_APPEND, 0, NPAGES, 0, id << 32);
+		GUEST_SYNC(0);
 		for (;;)
 			kvm_hypercall(KVM_HC_SHM_APPEND, 0, 0, 0, id);
 	}
@@ -153,8 +155,13 @@ static void round_child(enum end end, int nv, bool one_slot, int grants)
 	struct round r;
 
 	if (end == END_KILL) {
+		struct ucall uc;
+
 		round_create(&r, nv, one_slot, true);
 		grant(&r, next_request(r.vcpus[0]));
+		/* The guest saw its grant: KVM recorded it. */
+		vcpu_run(r.vcpus[0]);
+		TEST_ASSERT_EQ(get_ucall(r.vcpus[0], &uc), UCALL_SYNC);
 		*in_run = 1;
 		vcpu_run(r.vcpus[0]);
 		TEST_FAIL("KVM_RUN returned while the guest spins without exits");
@@ -208,8 +215,11 @@ static void round_run(int n)
 #define LEAK_VMS	4
 #define LEAK_GRANTS	1000
 
-/* Objects in use in the kmalloc-* caches, or -1 without slab sysfs. */
-static long accounted_objects(void)
+/*
+ * Objects in use in the kmalloc-* caches, each shrunk first (so that freed
+ * objects cached per CPU count less), or -1 without slab sysfs.
+ */
+static long kmalloc_objects(void)
 {
 	char path[300], buf[64];
 	struct dirent *d;
@@ -223,6 +233,12 @@ static long accounted_objects(void)
 	while ((d = readdir(dir))) {
 		if (strncmp(d->d_name, "kmalloc-", 8))
 			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", d->d_name);
+		f = fopen(path, "w");
+		if (f) {
+			fputs("1", f);
+			fclose(f);
+		}
 		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/objects", d->d_name);
 		f = fopen(path, "r");
 		if (!f)
@@ -233,6 +249,27 @@ static long accounted_objects(void)
 	}
 	closedir(dir);
 	return sum;
+}
+
+/*
+ * The growth of kmalloc objects in use over LEAK_VMS VMs given @grants
+ * grants each, destroyed holding them, or (@revoke) after deleting the
+ * memslot that backs them.
+ */
+static long leak_growth(int grants, bool revoke)
+{
+	long before = kmalloc_objects();
+	struct round r;
+	int v;
+
+	for (v = 0; v < LEAK_VMS; v++) {
+		round_create(&r, 1, true, false);
+		round_requests(&r, grants);
+		if (revoke)
+			vm_set_user_memory_region(r.vm, SLOT_BASE, 0, WINDOW_GPA, 0, r.mem);
+		round_free(&r);
+	}
+	return kmalloc_objects() - before;
 }
 
 static bool kasan(void)
@@ -248,30 +285,30 @@ static bool kasan(void)
 	return found;
 }
 
-/* LEAK_VMS VMs destroyed holding LEAK_GRANTS grants each: are they freed? */
+/*
+ * LEAK_VMS VMs destroyed holding LEAK_GRANTS grants each, and as many whose
+ * grants were revoked first: are the grants freed? Measured against the
+ * same VMs with no grant (what VMs leave behind for a while).
+ */
 static void leak_check(void)
 {
-	long before, after;
-	struct round r;
-	int v;
+	long control, held, revoked, objects = kmalloc_objects();
 
-	before = accounted_objects();
-	if (before < 0 || kasan()) {
-		printf("# leak check skipped: %s\n", before < 0 ? "no /sys/kernel/slab" :
+	if (objects <= 0 || kasan()) {
+		printf("# leak check skipped: %s\n", objects < 0 ? "no /sys/kernel/slab" :
+		       !objects ? "no object counts (CONFIG_SLUB_DEBUG)" :
 		       "KASAN's quarantine keeps freed objects in use");
 		return;
 	}
-	for (v = 0; v < LEAK_VMS; v++) {
-		round_create(&r, 1, true, false);
-		round_requests(&r, LEAK_GRANTS);
-		round_free(&r);
-	}
-	after = accounted_objects();
-	printf("# leak check: kmalloc objects in use %ld -> %ld after %d grants freed with their VMs\n",
-	       before, after, LEAK_VMS * LEAK_GRANTS);
-	TEST_ASSERT(after - before < LEAK_VMS * LEAK_GRANTS / 2,
-		    "%ld more kmalloc objects in use after %d VMs were destroyed holding %d grants each: leaked grants?",
-		    after - before, LEAK_VMS, LEAK_GRANTS);
+	control = leak_growth(0, false);
+	held = leak_growth(LEAK_GRANTS, false);
+	revoked = leak_growth(LEAK_GRANTS, true);
+	printf("# leak check: kmalloc objects in use grew by %ld (%d VMs, no grant), %ld (%d grants each, held at destruction), %ld (revoked first)\n",
+	       control, LEAK_VMS, held, LEAK_GRANTS, revoked);
+	TEST_ASSERT(held - control < LEAK_VMS * LEAK_GRANTS / 2 &&
+		    revoked - control < LEAK_VMS * LEAK_GRANTS / 2,
+		    "%ld/%ld more kmalloc objects in use than without grants after %d VMs with %d grants each: leaked grants?",
+		    held - control, revoked - control, LEAK_VMS, LEAK_GRANTS);
 }
 
 int main(int argc, char *argv[])
