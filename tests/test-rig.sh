@@ -7,9 +7,11 @@ S=$TOP/scripts/rig
 
 # --- the guest's timeout helper (built exactly as for the initramfs) ---
 gcc -O2 -Wall -Wextra -Werror -static -o "$T/timeout" "$S/guest/timeout.c" || fail "timeout.c does not build"
-"$T/timeout" --foreground 2 /usr/bin/timeout 2 sh -c 'sleep 300 & sleep 300'; rc=$?
+# A sleep no other process on the machine runs (pgrep sees them all).
+hang="sleep 300.$$"
+"$T/timeout" --foreground 2 /usr/bin/timeout 2 sh -c "$hang & $hang"; rc=$?
 [ $rc = 124 ] && pass "timeout: a hanging test ends with 124" || fail "timeout: hang gave $rc"
-pgrep -f 'sleep 300' >/dev/null && fail "timeout: the hung test's children survived" || pass "timeout: whole session killed"
+pgrep -fx "$hang" >/dev/null && fail "timeout: the hung test's children survived" || pass "timeout: whole session killed"
 "$T/timeout" 5 sh -c 'kill -SEGV $$'; rc=$?
 [ $rc = 139 ] && pass "timeout: a crashing test reports 128+SIGSEGV" || fail "timeout: crash gave $rc"
 "$T/timeout" 5 sh -c 'exit 4'; rc=$?
