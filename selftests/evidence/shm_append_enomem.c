@@ -29,6 +29,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall_common.h"
+#include "shm_append_vm.h"
 
 #define WINDOW_GPA	(4ull << 30)
 #define WINDOW_SIZE	(2ull << 20)
@@ -119,13 +120,8 @@ static u64 result(struct kvm_vcpu *vcpu)
 
 int main(void)
 {
-	struct kvm_enable_cap cap = {
-		.cap = KVM_CAP_SHM_APPEND,
-		.args = { 0, WINDOW_GPA, WINDOW_SIZE, 1 },
-	};
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	void *mem;
 	int round, r, nth;
 	u64 gpa;
 
@@ -149,13 +145,7 @@ int main(void)
 	nth = open("/proc/thread-self/fail-nth", O_RDWR);
 	TEST_ASSERT(nth >= 0, "open fail-nth: %s", strerror(errno));
 
-	vm = vm_create(1);
-	vm_ioctl(vm, KVM_ENABLE_CAP, &cap);
-	vcpu = vm_vcpu_add(vm, 0, guest_code);
-	vcpu_set_cpuid_feature(vcpu, X86_FEATURE_KVM_SHM_APPEND);
-	mem = mmap(NULL, WINDOW_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	TEST_ASSERT(mem != MAP_FAILED, "mmap");
-	vm_set_user_memory_region(vm, SLOT, 0, WINDOW_GPA, WINDOW_SIZE, mem);
+	vcpu = shm_append_vm(&vm, guest_code, WINDOW_GPA, WINDOW_SIZE, 1, SLOT);
 
 	for (round = 1; round <= 2; round++) {
 		gpa = WINDOW_GPA + round * PAGE_SIZE;

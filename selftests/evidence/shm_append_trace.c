@@ -30,6 +30,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall_common.h"
+#include "shm_append_vm.h"
 
 #define WINDOW_GPA	(4ull << 30)
 #define WINDOW_SIZE	(16ull << 20)
@@ -225,25 +226,14 @@ static void check(char *buf)
 
 int main(void)
 {
-	struct kvm_enable_cap cap = {
-		.cap = KVM_CAP_SHM_APPEND,
-		.args = { 0, WINDOW_GPA, WINDOW_SIZE, MAX_NPAGES },
-	};
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	void *mem;
 	char *buf;
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_SHM_APPEND));
 	trace_setup();
 
-	vm = vm_create(1);
-	vm_ioctl(vm, KVM_ENABLE_CAP, &cap);
-	vcpu = vm_vcpu_add(vm, 0, guest_code);
-	vcpu_set_cpuid_feature(vcpu, X86_FEATURE_KVM_SHM_APPEND);
-	mem = mmap(NULL, WINDOW_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	TEST_ASSERT(mem != MAP_FAILED, "mmap");
-	vm_set_user_memory_region(vm, SLOT, 0, WINDOW_GPA, WINDOW_SIZE, mem);
+	vcpu = shm_append_vm(&vm, guest_code, WINDOW_GPA, WINDOW_SIZE, MAX_NPAGES, SLOT);
 
 	run(vcpu);
 	kvm_vm_free(vm);
